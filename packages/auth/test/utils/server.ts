@@ -1,0 +1,77 @@
+import type * as HttpApp from "@effect/platform/HttpApp"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as Effect from "effect/Effect"
+import type * as Scope from "effect/Scope"
+import { createServer } from "node:http"
+import WebSocket from "ws"
+
+/**
+ * Serves `app` on a real Node HTTP server bound to 127.0.0.1 on a free port, for the life of the scope,
+ * and answers its base URL.
+ */
+export const serve = <E, R>(
+  app: HttpApp.Default<E, R>
+): Effect.Effect<string, never, Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest>> =>
+  Effect.gen(function*() {
+    const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
+    yield* server.serve(app)
+    const address = server.address
+    if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("expected a TCP address")
+    return `http://127.0.0.1:${address.port}`
+  }).pipe(Effect.orDie)
+
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: string
+}
+
+/** A real HTTP request (Node's fetch); redirects are not followed, so they can be inspected. */
+export const request = (
+  url: string,
+  init: { readonly method?: string; readonly headers?: Record<string, string> } = {}
+): Effect.Effect<Reply> =>
+  Effect.promise(async () => {
+    const response = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: init.headers ?? {},
+      redirect: "manual"
+    })
+    return { status: response.status, headers: response.headers, body: await response.text() }
+  })
+
+export const basic = (username: string, password: string): Record<string, string> => ({
+  authorization: `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`
+})
+
+export type SocketOutcome =
+  | { readonly _tag: "Rejected"; readonly status: number }
+  | { readonly _tag: "Closed"; readonly code: number; readonly reason: string; readonly messages: ReadonlyArray<string> }
+
+/**
+ * Opens a websocket with the `ws` client and follows it to its end: a rejected handshake (with its status),
+ * or the messages received and the close code and reason.
+ */
+export const connect = (
+  url: string,
+  headers: Record<string, string> = {}
+): Effect.Effect<SocketOutcome> =>
+  Effect.async<SocketOutcome>((resume) => {
+    const socket = new WebSocket(url.replace(/^http/, "ws"), { headers })
+    const messages: Array<string> = []
+    socket.on("unexpected-response", (_request, response) => {
+      resume(Effect.succeed({ _tag: "Rejected", status: response.statusCode ?? 0 }))
+      socket.terminate()
+    })
+    socket.on("message", (data) => {
+      messages.push(String(data))
+      // the test servers send one message; answering closes cleanly
+      socket.close(1000, "done")
+    })
+    socket.on("close", (code, reason) => {
+      resume(Effect.succeed({ _tag: "Closed", code, reason: String(reason), messages }))
+    })
+    socket.on("error", () => {})
+    return Effect.sync(() => socket.terminate())
+  })
