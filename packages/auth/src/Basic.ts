@@ -76,7 +76,21 @@ export interface BasicOptions<R> {
     username: string,
     password: Redacted.Redacted<string>
   ) => Effect.Effect<Option.Option<readonly [AuthCredentials, User]>, AuthenticationError, R>
+  /**
+   * The protection space, sent in the `WWW-Authenticate: Basic realm="…", charset="UTF-8"` challenge with which
+   * `requires` answers an anonymous request (401). Without it, denials stay Starlette's 403.
+   */
+  readonly realm?: string | undefined
 }
+
+/**
+ * The challenge for a realm: `Basic realm="<realm>", charset="UTF-8"` (quotes and backslashes escaped).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const challenge = (realm: string): string =>
+  `Basic realm="${realm.replace(/["\\]/g, "\\$&")}", charset="UTF-8"`
 
 /**
  * A Basic backend's `authenticate`: no header or another scheme is anonymous, a malformed header is an
@@ -113,4 +127,7 @@ export const authenticate = <R>(
  * @category layers
  */
 export const layer = (options: BasicOptions<never>): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(authenticate(options))
+  AuthenticationBackend.layer(
+    authenticate(options),
+    options.realm === undefined ? undefined : { challenge: challenge(options.realm) }
+  )
