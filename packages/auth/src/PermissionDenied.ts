@@ -6,6 +6,7 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import type * as Policy from "./Policy.js"
 
 const reasons: Record<number, string> = {
   400: "Bad Request",
@@ -17,9 +18,12 @@ const reasons: Record<number, string> = {
 }
 
 /**
- * A request that lacks the scopes a handler `requires`. It carries the required scopes and renders as the
- * response `requires` asked for: the status (403 `Forbidden` by default, 404 `Not Found` to hide the route),
- * or a 303 redirect to `redirect`.
+ * A request that the policy of `requires` denied. It carries the scopes the policy names and renders as the
+ * response `requires` asked for: the status (403 `Forbidden` by default, 401 `Unauthorized` with the backend's
+ * `WWW-Authenticate` challenge for an anonymous request, 404 `Not Found` to hide the route), or a 303 redirect.
+ *
+ * `policy` and `clause` (the part of the policy that failed) are for logs and `catchTag` handlers: they are not
+ * schema fields, so they never reach a response body.
  *
  * @since 0.1.0
  * @category errors
@@ -27,18 +31,44 @@ const reasons: Record<number, string> = {
 export class PermissionDenied extends Schema.TaggedError<PermissionDenied>("effect-auth/PermissionDenied")(
   "PermissionDenied",
   {
-    /** The scopes the handler requires. */
+    /** The scopes the policy names. */
     scopes: Schema.Array(Schema.String),
-    /** The status the denial renders with (ignored when `redirect` is set). */
+    /** The status the denial renders with (303 with `redirect`). */
     status: Schema.Int,
     /** Where to send the client instead: the full `Location`, `next` included. */
-    redirect: Schema.optional(Schema.String)
+    redirect: Schema.optional(Schema.String),
+    /** The `WWW-Authenticate` challenge of a 401. */
+    challenge: Schema.optional(Schema.String)
   },
   HttpApiSchema.annotations({ status: 403, description: "The request lacks a required scope" })
 ) implements HttpServerRespondable.Respondable {
-  override get message(): string {
-    return `Missing required scope: ${this.scopes.join(", ")}`
+  /** The policy that denied the request. */
+  declare readonly policy?: Policy.Policy<any>
+  /** The clause of the policy that failed. */
+  declare readonly clause?: Policy.Policy<any>
+
+  /**
+   * A denial that remembers the policy and the failing clause (for logs; never rendered).
+   *
+   * @since 0.1.0
+   */
+  static fromPolicy(
+    fields: ConstructorParameters<typeof PermissionDenied>[0],
+    policy: Policy.Policy<any>,
+    clause: Policy.Policy<any>
+  ): PermissionDenied {
+    const error = new PermissionDenied(fields, true)
+    Object.defineProperty(error, "policy", { value: policy, enumerable: false })
+    Object.defineProperty(error, "clause", { value: clause, enumerable: false })
+    return error
   }
+
+  override get message(): string {
+    return this.clause === undefined
+      ? `Missing required scope: ${this.scopes.join(", ")}`
+      : `Denied by ${String(this.clause)}`
+  }
+
   /** @since 0.1.0 */
   [HttpServerRespondable.symbol]() {
     return Effect.succeed(toResponse(this))
@@ -49,8 +79,9 @@ const toResponse = (self: PermissionDenied): HttpServerResponse.HttpServerRespon
   if (self.redirect !== undefined) {
     return HttpServerResponse.empty({ status: 303, headers: { location: self.redirect } })
   }
+  const headers = self.challenge === undefined ? undefined : { "www-authenticate": self.challenge }
   const reason = reasons[self.status]
   return reason === undefined
-    ? HttpServerResponse.empty({ status: self.status })
-    : HttpServerResponse.text(reason, { status: self.status })
+    ? HttpServerResponse.empty({ status: self.status, ...(headers && { headers }) })
+    : HttpServerResponse.text(reason, { status: self.status, ...(headers && { headers }) })
 }

@@ -115,7 +115,7 @@ export const isBaseUser = (u: unknown): u is BaseUser =>
  *   readonly email: string
  * }
  *
- * declare module "effect-auth" {
+ * declare module "effect-auth/User" {
  *   interface Register {
  *     readonly user: AppUser
  *   }

@@ -11,6 +11,13 @@ export * from "./Requires.js"
 export * from "./User.js"
 
 /**
+ * Policies as data: scopes, all, any, not, authenticated, user predicates, effectful checks.
+ *
+ * @since 0.1.0
+ */
+export * as Policy from "./Policy.js"
+
+/**
  * HTTP Basic authentication (RFC 7617).
  *
  * @since 0.1.0

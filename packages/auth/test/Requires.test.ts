@@ -1,0 +1,213 @@
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Option, Redacted } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationBackend,
+  AuthenticationError,
+  AuthenticationMiddleware,
+  Basic,
+  CurrentUser,
+  Policy,
+  requires,
+  SimpleUser
+} from "effect-auth"
+import { basic, connect, request, serve } from "./utils/server.js"
+
+// users: alice is an admin, bob is not; the password is the username reversed
+const scopesOf: Record<string, ReadonlyArray<string>> = {
+  alice: ["authenticated", "admin"],
+  bob: ["authenticated"],
+  "zoë": ["authenticated"],
+  "p:w": ["authenticated"]
+}
+const verify = (username: string) =>
+  Effect.succeed(
+    Option.map(
+      Option.fromNullable(scopesOf[username]),
+      (scopes) => [new AuthCredentials(scopes), new SimpleUser(username)] as const
+    )
+  )
+const BasicLive = Basic.layer({ verify })
+const BasicWithRealm = Basic.layer({ verify, realm: "staff" })
+
+const hello = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`hello, ${user.displayName || "you"}`))
+
+const socket = Effect.gen(function*() {
+  const user = yield* CurrentUser
+  const upgraded = yield* HttpServerRequest.upgrade
+  const write = yield* upgraded.writer
+  yield* upgraded.runRaw(() => {}, { onOpen: Effect.orDie(write(`hello, ${user.displayName}`)) }).pipe(Effect.ignore)
+  return HttpServerResponse.empty()
+}).pipe(Effect.scoped)
+
+const router = HttpRouter.empty.pipe(
+  HttpRouter.get("/open", hello.pipe(requires([]))),
+  HttpRouter.get("/dashboard", hello.pipe(requires(["authenticated", "admin"]))),
+  HttpRouter.get("/hidden", hello.pipe(requires("admin", { status: 404 }))),
+  HttpRouter.get("/spaced", hello.pipe(requires("authenticated admin"))),
+  HttpRouter.get("/login-first", hello.pipe(requires("admin", { redirect: "/login?from=app" }))),
+  HttpRouter.get("/any", hello.pipe(requires(Policy.any(Policy.scope("admin"), Policy.user("bob", (u) => u.identity === "bob"))))),
+  HttpRouter.get(
+    "/checked",
+    hello.pipe(requires(Policy.check("header says yes", Effect.map(HttpServerRequest.HttpServerRequest, (r) => r.headers["x-ok"] === "yes"))))
+  ),
+  HttpRouter.get("/ws", socket.pipe(requires("admin"))),
+  HttpRouter.get("/ws/close", socket.pipe(requires("admin", { websocket: "close" })))
+)
+
+const app = AuthenticationMiddleware(router)
+
+const withServer = <A, E>(layer: Layer.Layer<AuthenticationBackend>, f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(serve(app), f).pipe(Effect.provide(layer))
+
+describe("requires through a real server", () => {
+  it.scoped("all of several scopes; [] passes; one string is one scope", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* request(`${url}/dashboard`, { headers: basic("alice", "x") })).status, 200)
+        const bob = yield* request(`${url}/dashboard`, { headers: basic("bob", "x") })
+        assert.strictEqual(bob.status, 403)
+        assert.strictEqual(bob.body, "Forbidden")
+        assert.match(bob.headers.get("content-type") ?? "", /^text\/plain/)
+        const open = yield* request(`${url}/open`)
+        assert.deepStrictEqual([open.status, open.body], [200, "hello, you"])
+        assert.strictEqual((yield* request(`${url}/spaced`, { headers: basic("alice", "x") })).status, 403)
+      })))
+
+  it.scoped("status: 404 hides the route", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const hidden = yield* request(`${url}/hidden`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([hidden.status, hidden.body], [404, "Not Found"])
+        assert.strictEqual((yield* request(`${url}/hidden`, { headers: basic("alice", "x") })).status, 200)
+      })))
+
+  it.scoped("redirect appends next with & when the target has a query, and keeps next on this site", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const denied = yield* request(`${url}/login-first?a=1&b=2`)
+        assert.strictEqual(denied.status, 303)
+        assert.strictEqual(
+          denied.headers.get("location"),
+          `/login?from=app&next=${encodeURIComponent("/login-first?a=1&b=2")}`
+        )
+        assert.strictEqual(denied.body, "")
+      })))
+
+  it.scoped("HEAD: a denial has the status and no body", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const denied = yield* request(`${url}/dashboard`, { method: "HEAD" })
+        assert.deepStrictEqual([denied.status, denied.body], [403, ""])
+        const allowed = yield* request(`${url}/dashboard`, { method: "HEAD", headers: basic("alice", "x") })
+        assert.deepStrictEqual([allowed.status, allowed.body], [200, ""])
+      })))
+
+  it.scoped("policies: any-of, user predicates and effectful checks", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        assert.strictEqual((yield* request(`${url}/any`, { headers: basic("alice", "x") })).status, 200)
+        assert.strictEqual((yield* request(`${url}/any`, { headers: basic("bob", "x") })).status, 200)
+        assert.strictEqual((yield* request(`${url}/any`, { headers: basic("zoë", "x") })).status, 403)
+        assert.strictEqual((yield* request(`${url}/checked`, { headers: { "x-ok": "yes" } })).status, 200)
+        const denied = yield* request(`${url}/checked`, { headers: { "x-ok": "no" } })
+        assert.deepStrictEqual([denied.status, denied.body], [403, "Forbidden"])
+      })))
+
+  it.scoped("unicode names and passwords with ':' reach the backend intact", () =>
+    Effect.gen(function*() {
+      const seen: Array<[string, string, string]> = []
+      const layer = Basic.layer({
+        verify: (username, password) => {
+          seen.push([username, Redacted.value(password), String(password)])
+          return verify(username)
+        }
+      })
+      const url = yield* serve(app).pipe(Effect.provide(layer))
+      const zoe = yield* request(`${url}/open`, { headers: basic("zoë", "s3:cr:et") })
+      assert.strictEqual(zoe.body, "hello, zoë")
+      // the password is split at the first ':' and redacted where the app could log it by mistake
+      assert.deepStrictEqual(seen, [["zoë", "s3:cr:et", "<redacted>"]])
+    }))
+
+  it.scoped("anonymous denial with a challenge is 401 + WWW-Authenticate; authenticated lacking a scope is 403", () =>
+    withServer(BasicWithRealm, (url) =>
+      Effect.gen(function*() {
+        const anonymous = yield* request(`${url}/dashboard`)
+        assert.deepStrictEqual([anonymous.status, anonymous.body], [401, "Unauthorized"])
+        assert.strictEqual(anonymous.headers.get("www-authenticate"), `Basic realm="staff", charset="UTF-8"`)
+        const bob = yield* request(`${url}/dashboard`, { headers: basic("bob", "x") })
+        assert.strictEqual(bob.status, 403)
+        assert.isNull(bob.headers.get("www-authenticate"))
+        // an explicit status always wins
+        assert.strictEqual((yield* request(`${url}/hidden`)).status, 404)
+        // a redirect too
+        assert.strictEqual((yield* request(`${url}/login-first`)).status, 303)
+      })))
+
+  it.scoped("websocket: a denied handshake is rejected with the status, or accepted and closed with 1008", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        assert.deepStrictEqual(yield* connect(`${url}/ws`, basic("bob", "x")), { _tag: "Rejected", status: 403 })
+        assert.deepStrictEqual(yield* connect(`${url}/ws/close`, basic("bob", "x")), {
+          _tag: "Closed",
+          code: 1008,
+          reason: "Forbidden",
+          messages: []
+        })
+        const alice = yield* connect(`${url}/ws/close`, basic("alice", "x"))
+        assert.deepStrictEqual(alice, { _tag: "Closed", code: 1000, reason: "done", messages: ["hello, alice"] })
+      })))
+})
+
+describe("errors", () => {
+  it.scoped("a backend defect is a 500 with a generic body: no stack, no secret", () =>
+    Effect.gen(function*() {
+      const Broken = AuthenticationBackend.layer(Effect.dieMessage("db password is hunter2"))
+      const url = yield* serve(app).pipe(Effect.provide(Broken))
+      const reply = yield* request(`${url}/open`)
+      assert.deepStrictEqual([reply.status, reply.body], [500, "Internal Server Error"])
+      assert.notInclude(reply.body, "hunter2")
+      assert.notInclude(reply.body, "at ")
+    }))
+
+  it.scoped("without onError the AuthenticationError stays typed: catchTag handles it", () =>
+    Effect.gen(function*() {
+      const handled = AuthenticationMiddleware(router).pipe(
+        Effect.catchTag("AuthenticationError", (error) =>
+          HttpServerResponse.json({ error: error.message }, { status: 401 }))
+      )
+      const url = yield* serve(handled).pipe(Effect.provide(BasicLive))
+      const reply = yield* request(`${url}/open`, { headers: { authorization: "Basic !!!" } })
+      assert.deepStrictEqual([reply.status, reply.body], [401, `{"error":"Invalid basic auth credentials"}`])
+    }))
+
+  it.scoped("a PermissionDenied can be caught and re-rendered; it names the failing clause for logs only", () =>
+    Effect.gen(function*() {
+      const clauses: Array<string> = []
+      const guarded = hello.pipe(
+        requires(Policy.all(Policy.authenticated, Policy.scope("admin"))),
+        Effect.catchTag("PermissionDenied", (denied) => {
+          clauses.push(String(denied.clause))
+          return HttpServerResponse.text("no", { status: denied.status })
+        })
+      )
+      const url = yield* serve(AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", guarded))))
+        .pipe(Effect.provide(BasicLive))
+      assert.strictEqual((yield* request(`${url}/`)).body, "no")
+      assert.strictEqual((yield* request(`${url}/`, { headers: basic("bob", "x") })).body, "no")
+      assert.deepStrictEqual(clauses, ["authenticated", `"admin"`])
+    }))
+
+  it.scoped("AuthenticationError's status and challenge render", () =>
+    Effect.gen(function*() {
+      const Rejecting = AuthenticationBackend.layer(
+        Effect.fail(new AuthenticationError({ message: "Invalid token", status: 401, challenge: `Bearer error="invalid_token"` }))
+      )
+      const url = yield* serve(app).pipe(Effect.provide(Rejecting))
+      const reply = yield* request(`${url}/open`)
+      assert.deepStrictEqual([reply.status, reply.body], [401, "Invalid token"])
+      assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer error="invalid_token"`)
+    }))
+})
