@@ -13,5 +13,10 @@ export default tseslint.config(
       "@typescript-eslint/consistent-type-imports": "error",
       "require-yield": "off"
     }
+  },
+  {
+    // type tests keep values only to ask for their types
+    files: ["**/test/types/**", "**/test-register/**"],
+    rules: { "@typescript-eslint/no-unused-vars": "off" }
   }
 )

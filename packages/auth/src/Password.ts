@@ -1,13 +1,17 @@
 /**
- * Comparing secrets without leaking them through timing.
+ * Secrets without leaks: constant-time comparison, and password hashing with scrypt.
  *
  * @since 0.1.0
  */
-import { createHash, timingSafeEqual } from "node:crypto"
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 
+const reveal = (secret: string | Redacted.Redacted<string>): string =>
+  typeof secret === "string" ? secret : Redacted.value(secret)
+
 const digest = (secret: string | Redacted.Redacted<string>): Buffer =>
-  createHash("sha256").update(typeof secret === "string" ? secret : Redacted.value(secret), "utf8").digest()
+  createHash("sha256").update(reveal(secret), "utf8").digest()
 
 /**
  * Compares two secrets in constant time: the time taken depends on neither their contents nor their lengths
@@ -20,3 +24,134 @@ export const equals = (
   a: string | Redacted.Redacted<string>,
   b: string | Redacted.Redacted<string>
 ): boolean => timingSafeEqual(digest(a), digest(b))
+
+// scrypt's cost parameters for new hashes: N = 2^14, r = 8, p = 1 (the scrypt paper's interactive-login setting,
+// 16 MiB and some tens of milliseconds per hash). Hashes keep their own parameters, so these can be raised later
+// without invalidating stored hashes.
+const defaultLogN = 14
+const defaultR = 8
+const defaultP = 1
+const saltLength = 16
+const keyLength = 32
+
+// bounds for parameters read back from a stored hash: beyond them the hash is treated as malformed rather than
+// letting a bad row make one request allocate gigabytes or compute for minutes. scrypt needs 128 * N * r bytes
+// (at most 256 MiB here) and time in proportion to N * r * p.
+const maxLogN = 20
+const maxR = 32
+const maxP = 16
+const maxMemoryCost = 2 ** 21 // N * r
+const maxTimeCost = 2 ** 23 // N * r * p
+const minBytes = 8
+const maxBytes = 64
+
+const derive = (
+  password: string,
+  salt: Buffer,
+  length: number,
+  logN: number,
+  r: number,
+  p: number
+): Effect.Effect<Buffer, Error> =>
+  Effect.async<Buffer, Error>((resume) => {
+    const N = 2 ** logN
+    try {
+      // maxmem: scrypt needs about 128 * N * r bytes; leave headroom over Node's 32 MiB default
+      scrypt(password, salt, length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) => {
+        resume(error === null ? Effect.succeed(key) : Effect.fail(error))
+      })
+    } catch (error) {
+      resume(Effect.fail(error instanceof Error ? error : new Error(String(error))))
+    }
+  })
+
+// standard base64 without padding, as in the PHC string format
+const encode = (bytes: Buffer): string => bytes.toString("base64").replace(/=+$/, "")
+const unpaddedBase64 = /^[A-Za-z0-9+/]+$/
+const decode = (text: string): Buffer | undefined => {
+  if (!unpaddedBase64.test(text) || text.length % 4 === 1) return undefined
+  return Buffer.from(text, "base64")
+}
+
+/**
+ * Hashes a password with scrypt and a fresh random 16-byte salt, for storing. The result is a string in the
+ * PHC format that carries its parameters:
+ *
+ * `$scrypt$ln=14,r=8,p=1$<salt>$<hash>`
+ *
+ * where `ln` is log2 of scrypt's cost `N`, and salt and hash (32 bytes) are standard base64 without padding.
+ * Two hashes of one password differ (the salt); check one with {@link verify}. The password is hashed as UTF-8,
+ * as given (no Unicode normalization).
+ *
+ * @example
+ * ```ts
+ * import { Password } from "effect-auth"
+ * import { Effect } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const stored = yield* Password.hash("correct horse battery staple")
+ *   yield* Password.verify("correct horse battery staple", stored) // true
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const hash = (password: string | Redacted.Redacted<string>): Effect.Effect<string> =>
+  Effect.suspend(() => {
+    const salt = randomBytes(saltLength)
+    return Effect.map(
+      derive(reveal(password), salt, keyLength, defaultLogN, defaultR, defaultP),
+      (key) => `$scrypt$ln=${defaultLogN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
+    )
+  }).pipe(Effect.orDie) // fixed, valid parameters: scrypt cannot refuse them
+
+interface Parsed {
+  readonly logN: number
+  readonly r: number
+  readonly p: number
+  readonly salt: Buffer
+  readonly key: Buffer
+}
+
+const phc = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([^$]+)\$([^$]+)$/
+
+const parseHash = (stored: string): Parsed | undefined => {
+  const match = phc.exec(stored)
+  if (match === null) return undefined
+  const logN = Number(match[1])
+  const r = Number(match[2])
+  const p = Number(match[3])
+  if (logN < 1 || logN > maxLogN || r < 1 || r > maxR || p < 1 || p > maxP) return undefined
+  if (2 ** logN * r > maxMemoryCost || 2 ** logN * r * p > maxTimeCost) return undefined
+  const salt = decode(match[4]!)
+  const key = decode(match[5]!)
+  if (salt === undefined || key === undefined) return undefined
+  if (salt.length < minBytes || salt.length > maxBytes || key.length < minBytes || key.length > maxBytes) {
+    return undefined
+  }
+  return { logN, r, p, salt, key }
+}
+
+/**
+ * Checks a password against a hash made by {@link hash} (or any `$scrypt$ln=…,r=…,p=…$salt$hash` string with
+ * 8 to 64-byte salt and hash), comparing in constant time. Answers `false` for a wrong password and also for a
+ * stored hash it cannot read (malformed, another algorithm, parameters out of bounds: `ln` ≤ 20, `r` ≤ 32, `p` ≤ 16,
+ * at most 256 MiB of memory, `N * r * p` ≤ 2^23): it never fails and never throws, so a bad row refuses the login
+ * rather than breaking the request.
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const verify = (
+  password: string | Redacted.Redacted<string>,
+  stored: string
+): Effect.Effect<boolean> =>
+  Effect.suspend(() => {
+    const parsed = parseHash(stored)
+    if (parsed === undefined) return Effect.succeed(false)
+    return derive(reveal(password), parsed.salt, parsed.key.length, parsed.logN, parsed.r, parsed.p).pipe(
+      Effect.map((key) => timingSafeEqual(key, parsed.key)),
+      Effect.orElseSucceed(() => false)
+    )
+  })

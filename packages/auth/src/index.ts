@@ -1,4 +1,9 @@
 /**
+ * effect-auth: Starlette-style authentication and permissions for Effect HTTP apps.
+ *
+ * The model (users, credentials, errors), the backend, the middleware and `requires` are exported by name, as
+ * Starlette's are; the backends and helpers are namespaces (`Basic.layer`, `Policy.any`, `Testing.runAs`).
+ *
  * @since 0.1.0
  */
 export * from "./AuthCredentials.js"
@@ -8,14 +13,15 @@ export * from "./AuthenticationMiddleware.js"
 export * from "./CurrentUser.js"
 export * from "./PermissionDenied.js"
 export * from "./Requires.js"
+export * from "./SessionStore.js"
 export * from "./User.js"
 
 /**
- * Policies as data: scopes, all, any, not, authenticated, user predicates, effectful checks.
+ * API keys in a header, a query parameter or a cookie.
  *
  * @since 0.1.0
  */
-export * as Policy from "./Policy.js"
+export * as ApiKey from "./ApiKey.js"
 
 /**
  * HTTP Basic authentication (RFC 7617).
@@ -25,8 +31,36 @@ export * as Policy from "./Policy.js"
 export * as Basic from "./Basic.js"
 
 /**
- * Constant-time comparison of secrets.
+ * Bearer tokens (RFC 6750).
+ *
+ * @since 0.1.0
+ */
+export * as Bearer from "./Bearer.js"
+
+/**
+ * Password hashing (scrypt) and constant-time comparison of secrets.
  *
  * @since 0.1.0
  */
 export * as Password from "./Password.js"
+
+/**
+ * Policies as data: scopes, all, any, not, authenticated, user predicates, effectful checks.
+ *
+ * @since 0.1.0
+ */
+export * as Policy from "./Policy.js"
+
+/**
+ * Signed session cookies.
+ *
+ * @since 0.1.0
+ */
+export * as Session from "./Session.js"
+
+/**
+ * The test kit: act as a user, arbitraries, access tables.
+ *
+ * @since 0.1.0
+ */
+export * as Testing from "./Testing.js"

@@ -1,6 +1,7 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted } from "effect"
+import type { Layer} from "effect";
+import { Effect, Option, Redacted } from "effect"
 import {
   AuthCredentials,
   AuthenticationBackend,

@@ -1,25 +1,7 @@
-import type * as HttpApp from "@effect/platform/HttpApp"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
-import type * as Scope from "effect/Scope"
-import { createServer } from "node:http"
 import WebSocket from "ws"
 
-/**
- * Serves `app` on a real Node HTTP server bound to 127.0.0.1 on a free port, for the life of the scope,
- * and answers its base URL.
- */
-export const serve = <E, R>(
-  app: HttpApp.Default<E, R>
-): Effect.Effect<string, never, Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest>> =>
-  Effect.gen(function*() {
-    const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-    yield* server.serve(app)
-    const address = server.address
-    if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("expected a TCP address")
-    return `http://127.0.0.1:${address.port}`
-  }).pipe(Effect.orDie)
+export { serve } from "effect-auth/NodeTesting"
 
 export interface Reply {
   readonly status: number

@@ -1,0 +1,38 @@
+/**
+ * One bench server: `tsx src/server.ts <variant>` serves a one-route app on 127.0.0.1 on a free port and prints
+ * the port. Variants:
+ * - plain: the route, no authentication
+ * - auth: AuthenticationMiddleware + Basic backend + requires("authenticated") on the route
+ */
+import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Effect, Layer, Logger, LogLevel } from "effect"
+import { AuthCredentials, AuthenticationMiddleware, Basic, requires, SimpleUser } from "effect-auth"
+import { createServer } from "node:http"
+
+const variant = process.argv[2] ?? "plain"
+const hello = HttpServerResponse.text("hello")
+
+const credentials = new AuthCredentials(["authenticated"])
+const BackendLive = Basic.layer({
+  verify: (username) => Effect.succeedSome([credentials, new SimpleUser(username)] as const)
+})
+
+const app = variant === "plain"
+  ? HttpRouter.empty.pipe(HttpRouter.get("/", hello))
+  : AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated")))))
+
+const Ready = Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
+  Effect.sync(() => {
+    if (server.address._tag === "TcpAddress") process.stdout.write(`${server.address.port}\n`)
+  })))
+
+HttpServer.serve(app as HttpRouter.HttpRouter).pipe(
+  Layer.provide(BackendLive),
+  Layer.provide(Ready),
+  Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port: 0 })),
+  Layer.provide(Logger.minimumLogLevel(LogLevel.None)),
+  Layer.launch,
+  NodeRuntime.runMain
+)

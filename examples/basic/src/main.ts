@@ -1,0 +1,40 @@
+/**
+ * Runs the example on 127.0.0.1:3000 (PORT overrides) and prints curl lines to try it.
+ */
+import { HttpServer } from "@effect/platform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
+import { Console, Effect, Layer } from "effect"
+import { createServer } from "node:http"
+import { app, BackendLive } from "./App.js"
+
+const port = Number(process.env["PORT"] ?? 3000)
+
+const Banner = Layer.effectDiscard(Effect.gen(function*() {
+  const server = yield* HttpServer.HttpServer
+  const url = server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
+  yield* Console.log([
+    `effect-auth example listening on ${url}`,
+    ``,
+    `curl -i ${url}/                                   # hello, you`,
+    `curl -i -u bob:builder ${url}/                    # hello, bob`,
+    `curl -i ${url}/dashboard                          # 403 Forbidden`,
+    `curl -i -u bob:builder ${url}/dashboard           # 403: bob is not an admin`,
+    `curl -i -u alice:wonderland ${url}/dashboard      # 200`,
+    `curl -i -u bob:builder ${url}/admin               # 404: hidden from non-admins`,
+    `curl -i -u alice:wonderland ${url}/admin          # 200`,
+    `curl -i ${url}/account                            # 303 to /login?next=%2Faccount`,
+    `curl -i -u alice:wrong ${url}/dashboard           # 403: a wrong password is anonymous`,
+    `curl -i -H 'Authorization: Basic foobar' ${url}/  # 400 Invalid basic auth credentials`,
+    `curl -i -u bob:builder -H 'Connection: Upgrade' -H 'Upgrade: websocket' -H 'Sec-WebSocket-Version: 13' \\`,
+    `     -H 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==' --max-time 2 ${url}/ws   # 101, then "hello, bob"`
+  ].join("\n"))
+}))
+
+const ServerLive = HttpServer.serve(app).pipe(
+  Layer.provide(BackendLive),
+  Layer.provide(Banner),
+  Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port }))
+)
+
+NodeRuntime.runMain(Layer.launch(ServerLive))

@@ -1,0 +1,173 @@
+/**
+ * API keys in a header, a query parameter or a cookie: the parser on its own, and the backend through a real server.
+ */
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Option, Redacted } from "effect"
+import { AuthCredentials, AuthenticationMiddleware, CurrentUser, Password, requires, SimpleUser } from "effect-auth"
+import * as ApiKey from "effect-auth/ApiKey"
+import { request, serve } from "./utils/server.js"
+
+const key = "k-0123456789abcdef"
+
+const verify = (presented: Redacted.Redacted<string>) =>
+  Effect.succeed(
+    Password.equals(presented, key)
+      ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser("robot")] as const)
+      : Option.none()
+  )
+
+const whoami = Effect.map(CurrentUser, (user) =>
+  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
+
+const app = AuthenticationMiddleware(
+  HttpRouter.empty.pipe(
+    HttpRouter.get("/", whoami),
+    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
+  )
+)
+
+const withApp = <A, E>(source: ApiKey.Source, f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(serve(app), f).pipe(Effect.provide(ApiKey.layer({ ...source, verify })))
+
+const anonymous = { authenticated: false, user: "" }
+const robot = { authenticated: true, user: "robot" }
+
+const webRequest = (url: string, headers: Record<string, string> = {}) =>
+  HttpServerRequest.fromWeb(new Request(`http://localhost${url}`, { headers }))
+
+describe("ApiKey.parse and ApiKey.read", () => {
+  it("absent is None; one key of visible ASCII is Some, redacted", () => {
+    assert.deepStrictEqual(ApiKey.parse(undefined), Either.right(Option.none()))
+    assert.deepStrictEqual(ApiKey.parse([]), Either.right(Option.none()))
+    for (const value of [key, "a", "!#$%&'()*+,-./:;<=>?@[\\]^_`{|}~", [key]]) {
+      const presented = Option.getOrThrow(Either.getOrThrow(ApiKey.parse(value)))
+      assert.strictEqual(Redacted.value(presented), typeof value === "string" ? value : value[0])
+      assert.notInclude(String(presented), key)
+    }
+  })
+
+  it("empty is 401, other characters or a repeated key 400; neither echoes the key", () => {
+    const check = (value: string | ReadonlyArray<string>, status: number | undefined, message: string) => {
+      const parsed = ApiKey.parse(value)
+      assert.isTrue(Either.isLeft(parsed), JSON.stringify(value))
+      if (Either.isLeft(parsed)) {
+        assert.strictEqual(parsed.left.status, status)
+        assert.strictEqual(parsed.left.message, message)
+      }
+    }
+    check("", 401, "Invalid API key")
+    check([""], 401, "Invalid API key")
+    for (const value of ["a b", " a", "a\tb", "a\u0000", "ä", "€", "k1, k2", ["a", "b"]]) {
+      check(value, undefined, "Malformed API key")
+    }
+  })
+
+  it("read finds the key where the source says", () => {
+    const header = ApiKey.read({ in: "header", name: "X-Api-Key" })
+    assert.strictEqual(header(webRequest("/", { "x-api-key": key })), key)
+    assert.strictEqual(header(webRequest("/")), undefined)
+
+    const query = ApiKey.read({ in: "query", name: "api_key" })
+    assert.deepStrictEqual(query(webRequest(`/p?api_key=${key}`)), [key])
+    assert.deepStrictEqual(query(webRequest(`/p?x=1&api_key=a%2Bb&api_key=c`)), ["a+b", "c"])
+    assert.deepStrictEqual(query(webRequest(`/p?API_KEY=${key}`)), [])
+    assert.deepStrictEqual(query(webRequest("/p")), [])
+
+    const cookie = ApiKey.read({ in: "cookie", name: "key" })
+    assert.strictEqual(cookie(webRequest("/", { cookie: `a=1; key=${key}; b=2` })), key)
+    assert.strictEqual(cookie(webRequest("/", { cookie: "a=1" })), undefined)
+    assert.strictEqual(cookie(webRequest("/")), undefined)
+  })
+
+  it("a key with no name is refused when the backend is built", () => {
+    assert.throws(() => ApiKey.authenticate({ in: "header", name: "", verify }))
+  })
+})
+
+const noEcho = (reply: { readonly body: string; readonly headers: Headers }, secret: string) => {
+  assert.notInclude(reply.body, secret)
+  for (const [, value] of reply.headers) assert.notInclude(value, secret)
+}
+
+describe("ApiKey through a real server", () => {
+  it.scoped("in a header", () =>
+    withApp({ in: "header", name: "X-Api-Key" }, (url) =>
+      Effect.gen(function*() {
+        const ok = yield* request(`${url}/guarded`, { headers: { "x-api-key": key } })
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(JSON.parse(ok.body), robot)
+
+        const missing = yield* request(`${url}/`, { headers: { authorization: `Bearer ${key}` } })
+        assert.deepStrictEqual(JSON.parse(missing.body), anonymous)
+        assert.strictEqual((yield* request(`${url}/guarded`)).status, 403)
+
+        const secret = "k-wrong-0123456789"
+        for (const path of ["/", "/guarded", "/nowhere"]) {
+          const rejected = yield* request(`${url}${path}`, { headers: { "x-api-key": secret } })
+          assert.strictEqual(rejected.status, 401, path)
+          assert.strictEqual(rejected.body, "Invalid API key")
+          noEcho(rejected, secret)
+        }
+        assert.strictEqual((yield* request(`${url}/`, { headers: { "x-api-key": "" } })).status, 401)
+
+        for (const value of [`${key} x`, `${key}, ${key}`, "kä"]) {
+          const malformed = yield* request(`${url}/`, { headers: { "x-api-key": value } })
+          assert.strictEqual(malformed.status, 400, value)
+          assert.strictEqual(malformed.body, "Malformed API key")
+          noEcho(malformed, key)
+        }
+      })
+    ))
+
+  it.scoped("in the query", () =>
+    withApp({ in: "query", name: "api_key" }, (url) =>
+      Effect.gen(function*() {
+        const ok = yield* request(`${url}/guarded?x=1&api_key=${key}`)
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(JSON.parse(ok.body), robot)
+
+        assert.deepStrictEqual(JSON.parse((yield* request(`${url}/?other=${key}`)).body), anonymous)
+        assert.strictEqual((yield* request(`${url}/guarded?API_KEY=${key}`)).status, 403)
+
+        for (const query of ["api_key=k-wrong-0123456789", "api_key=", "api_key", "api_key=%ZZ"]) {
+          const rejected = yield* request(`${url}/guarded?${query}`)
+          assert.strictEqual(rejected.status, 401, query)
+          assert.strictEqual(rejected.body, "Invalid API key")
+          noEcho(rejected, "k-wrong-0123456789")
+        }
+        for (const query of [`api_key=${key}&api_key=${key}`, "api_key=a%20b", "api_key=a+b", "api_key=%00", "api_key=%E2%82%AC"]) {
+          const malformed = yield* request(`${url}/guarded?${query}`)
+          assert.strictEqual(malformed.status, 400, query)
+          assert.strictEqual(malformed.body, "Malformed API key")
+          noEcho(malformed, key)
+        }
+      })
+    ))
+
+  it.scoped("in a cookie", () =>
+    withApp({ in: "cookie", name: "key" }, (url) =>
+      Effect.gen(function*() {
+        const ok = yield* request(`${url}/guarded`, { headers: { cookie: `theme=dark; key=${key}` } })
+        assert.strictEqual(ok.status, 200)
+        assert.deepStrictEqual(JSON.parse(ok.body), robot)
+        assert.strictEqual((yield* request(`${url}/`, { headers: { cookie: `key="${key}"` } })).status, 200)
+
+        assert.deepStrictEqual(JSON.parse((yield* request(`${url}/`, { headers: { cookie: "theme=dark" } })).body), anonymous)
+        assert.deepStrictEqual(JSON.parse((yield* request(`${url}/`, { headers: { "x-key": key } })).body), anonymous)
+
+        for (const cookie of ["key=k-wrong-0123456789", "key="]) {
+          const rejected = yield* request(`${url}/`, { headers: { cookie } })
+          assert.strictEqual(rejected.status, 401, cookie)
+          assert.strictEqual(rejected.body, "Invalid API key")
+          assert.strictEqual(rejected.headers.get("www-authenticate"), null)
+          noEcho(rejected, "k-wrong-0123456789")
+        }
+        for (const cookie of ["key=a b", "key=%20x", "key=%E2%82%AC"]) {
+          const malformed = yield* request(`${url}/`, { headers: { cookie } })
+          assert.strictEqual(malformed.status, 400, cookie)
+          assert.strictEqual(malformed.body, "Malformed API key")
+        }
+      })
+    ))
+})

@@ -1,0 +1,236 @@
+/**
+ * HTTP Basic: the parser on its own, and bad input through a real server (anonymous or 400, never 500).
+ */
+import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Option, Redacted } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationChallenge,
+  AuthenticationMiddleware,
+  Basic,
+  CurrentUser,
+  Password,
+  requires,
+  SimpleUser
+} from "effect-auth"
+import { basic, request, serve } from "./utils/server.js"
+
+// alice's password holds colons; anyone else gets in with "pw" (so unicode usernames can be checked end to end)
+const BasicAuth = Basic.layer({
+  verify: (username, password) =>
+    Effect.succeed(
+      Password.equals(password, username === "alice" ? "p:a:ss" : "pw")
+        ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser(username)] as const)
+        : Option.none()
+    )
+})
+
+const whoami = Effect.map(CurrentUser, (user) =>
+  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
+
+const app = AuthenticationMiddleware(
+  HttpRouter.empty.pipe(
+    HttpRouter.get("/", whoami),
+    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
+  )
+)
+
+const withApp = <A, E>(f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(serve(app), f).pipe(Effect.provide(BasicAuth))
+
+const anonymous = JSON.stringify({ authenticated: false, user: "" })
+const b64 = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64")
+
+describe("Basic.parse", () => {
+  const ok = (header: string | undefined) => {
+    const parsed = Basic.parse(header)
+    assert.isTrue(Either.isRight(parsed), String(header))
+    return Either.getOrThrow(parsed)
+  }
+  const invalid = (header: string) => {
+    const parsed = Basic.parse(header)
+    assert.isTrue(Either.isLeft(parsed), header)
+    if (Either.isLeft(parsed)) {
+      assert.strictEqual(parsed.left.message, "Invalid basic auth credentials")
+      assert.strictEqual(parsed.left.status, undefined) // renders as 400
+    }
+  }
+
+  it("no header or another scheme is None", () => {
+    assert.isTrue(Option.isNone(ok(undefined)))
+    assert.isTrue(Option.isNone(ok("Digest x")))
+    assert.isTrue(Option.isNone(ok("Bearer abc")))
+    assert.isTrue(Option.isNone(ok("Basicx YWxpY2U6eA==")))
+    assert.isTrue(Option.isNone(ok("")))
+  })
+
+  it("splits at the first colon; the scheme is case-insensitive; the password is redacted", () => {
+    for (const scheme of ["Basic", "basic", "BASIC", "bAsIc"]) {
+      const credentials = Option.getOrThrow(ok(`${scheme} ${b64("alice:p:a:ss")}`))
+      assert.strictEqual(credentials.username, "alice")
+      assert.strictEqual(Redacted.value(credentials.password), "p:a:ss")
+      assert.notInclude(String(credentials.password), "p:a:ss")
+    }
+    const empty = Option.getOrThrow(ok(`Basic ${b64(":")}`))
+    assert.strictEqual(empty.username, "")
+    assert.strictEqual(Redacted.value(empty.password), "")
+    assert.strictEqual(Option.getOrThrow(ok(`Basic ${b64("zoë:pw")}`)).username, "zoë")
+    assert.strictEqual(Option.getOrThrow(ok(`Basic ${b64("用户:pw")}`)).username, "用户")
+  })
+
+  it("malformed values are errors", () => {
+    for (
+      const header of [
+        "Basic",
+        "Basic ",
+        "basic foobar",
+        "Basic !!!!",
+        "Basic YWxpY2U6eA", // no padding
+        "Basic YQ===", // too much padding
+        "Basic YWxp Y2U6eA==",
+        `Basic ${b64(Uint8Array.of(0xff, 0xfe, 0x3a, 0x61))}`, // not UTF-8
+        `Basic ${b64("alice")}` // no colon
+      ]
+    ) invalid(header)
+  })
+
+  it("challenge quotes the realm, escaping quotes and backslashes", () => {
+    assert.strictEqual(Basic.challenge("admin"), `Basic realm="admin", charset="UTF-8"`)
+    assert.strictEqual(Basic.challenge(`a "b" \\ c`), `Basic realm="a \\"b\\" \\\\ c", charset="UTF-8"`)
+    assert.strictEqual(Basic.challenge(""), `Basic realm="", charset="UTF-8"`)
+  })
+
+  it.effect("a layer with a realm declares its challenge; without one, none", () =>
+    Effect.gen(function*() {
+      const verify = () => Effect.succeedNone
+      const withRealm = yield* AuthenticationChallenge.pipe(Effect.provide(Basic.layer({ realm: "admin", verify })))
+      assert.deepStrictEqual(withRealm, [`Basic realm="admin", charset="UTF-8"`])
+      const without = yield* AuthenticationChallenge.pipe(Effect.provide(Basic.layer({ verify })))
+      assert.deepStrictEqual(without, [])
+    }))
+})
+
+describe("Basic through a real server", () => {
+  it.scoped("no header: anonymous, 200 on an open route and 403 on a guarded one", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        const open = yield* request(`${url}/`)
+        assert.strictEqual(open.status, 200)
+        assert.strictEqual(open.body, anonymous)
+        const guarded = yield* request(`${url}/guarded`)
+        assert.strictEqual(guarded.status, 403)
+        assert.strictEqual(guarded.body, "Forbidden")
+      })
+    ))
+
+  it.scoped("another scheme is anonymous", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        for (const authorization of ["Digest x", "Bearer abc", "Negotiate YWxpY2U6cHc="]) {
+          const open = yield* request(`${url}/`, { headers: { authorization } })
+          assert.strictEqual(open.status, 200, authorization)
+          assert.strictEqual(open.body, anonymous)
+          assert.strictEqual((yield* request(`${url}/guarded`, { headers: { authorization } })).status, 403)
+        }
+      })
+    ))
+
+  it.scoped("malformed values are 400 on every path, guarded, open or unknown", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        const headers = [
+          "Basic ",
+          "Basic",
+          "Basic !!!!",
+          "Basic YWxpY2U6eA",
+          "Basic YQ===",
+          `Basic ${b64(Uint8Array.of(0xff, 0xfe, 0x3a, 0x61))}`,
+          "Basic YWxpY2U=",
+          `Basic ${"A".repeat(8191)}` // 8 KB, not a multiple of 4
+        ]
+        for (const authorization of headers) {
+          for (const path of ["/", "/guarded", "/nowhere"]) {
+            const reply = yield* request(`${url}${path}`, { headers: { authorization } })
+            assert.strictEqual(reply.status, 400, `${authorization.slice(0, 20)} ${path}`)
+            assert.strictEqual(reply.body, "Invalid basic auth credentials")
+            assert.match(reply.headers.get("content-type") ?? "", /^text\/plain/)
+          }
+        }
+      })
+    ))
+
+  it.scoped("an 8 KB well-formed header is read like any other", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        const long = basic("bob", "x".repeat(6000))
+        assert.isAbove(long.authorization!.length, 8000)
+        assert.strictEqual((yield* request(`${url}/`, { headers: long })).body, anonymous) // wrong password
+        assert.strictEqual((yield* request(`${url}/guarded`, { headers: long })).status, 403)
+        const longName = basic("b".repeat(6000), "pw")
+        const reply = yield* request(`${url}/guarded`, { headers: longName })
+        assert.strictEqual(reply.status, 200)
+        assert.strictEqual(JSON.parse(reply.body).user, "b".repeat(6000))
+      })
+    ))
+
+  it.scoped("passwords may contain ':' (split at the first one)", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        const alice = yield* request(`${url}/guarded`, { headers: basic("alice", "p:a:ss") })
+        assert.strictEqual(alice.status, 200)
+        assert.deepStrictEqual(JSON.parse(alice.body), { authenticated: true, user: "alice" })
+        // "alice:p" + ":" + "a:ss" is the same header: the username ends at the first colon
+        assert.strictEqual((yield* request(`${url}/guarded`, { headers: basic("alice:p", "a:ss") })).status, 200)
+        assert.strictEqual((yield* request(`${url}/guarded`, { headers: basic("alice", "p") })).status, 403)
+      })
+    ))
+
+  it.scoped("unicode usernames arrive intact", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        for (const username of ["zoë", "用户", "😀 user"]) {
+          const reply = yield* request(`${url}/guarded`, { headers: basic(username, "pw") })
+          assert.strictEqual(reply.status, 200, username)
+          assert.deepStrictEqual(JSON.parse(reply.body), { authenticated: true, user: username })
+        }
+      })
+    ))
+
+  it.scoped("HEAD on a guarded route: 403 without a body, 200 when authenticated", () =>
+    withApp((url) =>
+      Effect.gen(function*() {
+        const denied = yield* request(`${url}/guarded`, { method: "HEAD" })
+        assert.strictEqual(denied.status, 403)
+        assert.strictEqual(denied.body, "")
+        const allowed = yield* request(`${url}/guarded`, { method: "HEAD", headers: basic("alice", "p:a:ss") })
+        assert.strictEqual(allowed.status, 200)
+        assert.strictEqual(allowed.body, "")
+        const malformed = yield* request(`${url}/guarded`, { method: "HEAD", headers: { authorization: "Basic !" } })
+        assert.strictEqual(malformed.status, 400)
+        assert.strictEqual(malformed.body, "")
+      })
+    ))
+
+  it.scoped("with a realm, anonymous requests to a guarded route get 401 and the challenge", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(app)
+      const anonymous = yield* request(`${url}/guarded`)
+      assert.strictEqual(anonymous.status, 401)
+      assert.strictEqual(anonymous.headers.get("www-authenticate"), `Basic realm="admin \\"zone\\"", charset="UTF-8"`)
+      assert.strictEqual((yield* request(`${url}/guarded`, { headers: basic("alice", "p:a:ss") })).status, 200)
+      assert.strictEqual((yield* request(`${url}/`)).status, 200)
+      // a malformed header is still the backend's 400, with no challenge
+      const malformed = yield* request(`${url}/guarded`, { headers: { authorization: "Basic !!!!" } })
+      assert.strictEqual(malformed.status, 400)
+      assert.strictEqual(malformed.headers.get("www-authenticate"), null)
+    }).pipe(Effect.provide(Basic.layer({
+      realm: `admin "zone"`,
+      verify: (username, password) =>
+        Effect.succeed(
+          Password.equals(password, "p:a:ss")
+            ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser(username)] as const)
+            : Option.none()
+        )
+    }))))
+})

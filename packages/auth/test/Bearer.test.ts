@@ -1,0 +1,184 @@
+/**
+ * Bearer tokens (RFC 6750): the parser on its own, and the backend through a real server.
+ */
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Either, Option, Redacted } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationChallenge,
+  AuthenticationError,
+  AuthenticationMiddleware,
+  CurrentUser,
+  Password,
+  requires,
+  SimpleUser
+} from "effect-auth"
+import * as Bearer from "effect-auth/Bearer"
+import { request, serve } from "./utils/server.js"
+
+const token = "mF_9.B5f-4.1JqM"
+const expired = "expired-token"
+
+const verify = (presented: Redacted.Redacted<string>) =>
+  Password.equals(presented, expired)
+    ? Effect.fail(new AuthenticationError({ message: "Token expired", status: 401, challenge: "Bearer" }))
+    : Effect.succeed(
+      Password.equals(presented, token)
+        ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser("robot")] as const)
+        : Option.none()
+    )
+
+const whoami = Effect.map(CurrentUser, (user) =>
+  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
+
+const app = AuthenticationMiddleware(
+  HttpRouter.empty.pipe(
+    HttpRouter.get("/", whoami),
+    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
+  )
+)
+
+const withApp = <A, E>(options: { readonly realm?: string }, f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(serve(app), f).pipe(Effect.provide(Bearer.layer({ ...options, verify })))
+
+const bearer = (value: string) => ({ authorization: `Bearer ${value}` })
+
+describe("Bearer.parse", () => {
+  it("no header or another scheme is None", () => {
+    for (const header of [undefined, "", "Basic YWxpY2U6cHc=", "Bearerx abc", "Token abc"]) {
+      assert.deepStrictEqual(Bearer.parse(header), Either.right(Option.none()), String(header))
+    }
+  })
+
+  it("a b64token is Some, redacted; the scheme is case-insensitive", () => {
+    for (const scheme of ["Bearer", "bearer", "BEARER"]) {
+      for (const value of [token, "abc", "a+b/c==", "~-._", "x="]) {
+        const parsed = Bearer.parse(`${scheme} ${value}`)
+        assert.isTrue(Either.isRight(parsed), value)
+        const presented = Option.getOrThrow(Either.getOrThrow(parsed))
+        assert.strictEqual(Redacted.value(presented), value)
+        assert.notInclude(String(presented), value)
+      }
+    }
+    assert.strictEqual(Redacted.value(Option.getOrThrow(Either.getOrThrow(Bearer.parse(`  Bearer \t abc  `)))), "abc")
+  })
+
+  it("anything else after the scheme is a 400 with an invalid_request challenge", () => {
+    const headers = ["Bearer", "Bearer ", "Bearer a b", "Bearer =abc", "Bearer a=b", "Bearer a,b", `Bearer "abc"`, "Bearer a%20b", "Bearer é"]
+    for (const header of headers) {
+      const parsed = Bearer.parse(header)
+      assert.isTrue(Either.isLeft(parsed), header)
+      if (Either.isLeft(parsed)) {
+        assert.strictEqual(parsed.left.message, "Invalid bearer token")
+        assert.strictEqual(parsed.left.status, undefined)
+        assert.strictEqual(parsed.left.challenge, `Bearer error="invalid_request"`)
+      }
+    }
+  })
+
+  it("challenge", () => {
+    assert.strictEqual(Bearer.challenge(), "Bearer")
+    assert.strictEqual(Bearer.challenge({ realm: "api" }), `Bearer realm="api"`)
+    assert.strictEqual(Bearer.challenge({ error: "invalid_token" }), `Bearer error="invalid_token"`)
+    assert.strictEqual(
+      Bearer.challenge({ realm: `a "q" \\`, error: "insufficient_scope" }),
+      `Bearer realm="a \\"q\\" \\\\", error="insufficient_scope"`
+    )
+  })
+
+  it.effect("the layer declares its challenge, with the realm when given", () =>
+    Effect.gen(function*() {
+      const plain = yield* AuthenticationChallenge.pipe(Effect.provide(Bearer.layer({ verify })))
+      assert.deepStrictEqual(plain, ["Bearer"])
+      const withRealm = yield* AuthenticationChallenge.pipe(Effect.provide(Bearer.layer({ realm: "api", verify })))
+      assert.deepStrictEqual(withRealm, [`Bearer realm="api"`])
+    }))
+
+  it.effect("authenticate: a rejected token fails with 401 and the invalid_token challenge", () =>
+    Effect.gen(function*() {
+      const run = (authorization: string) =>
+        Bearer.authenticate({ realm: "api", verify }).pipe(
+          Effect.provideService(
+            HttpServerRequest.HttpServerRequest,
+            HttpServerRequest.fromWeb(new Request("http://localhost/", { headers: { authorization } }))
+          )
+        )
+      const error = yield* Effect.flip(run("Bearer nope"))
+      assert.strictEqual(error.message, "Invalid token")
+      assert.strictEqual(error.status, 401)
+      assert.strictEqual(error.challenge, `Bearer realm="api", error="invalid_token"`)
+      const malformed = yield* Effect.flip(run("Bearer a b"))
+      assert.strictEqual(malformed.challenge, `Bearer realm="api", error="invalid_request"`)
+      const ok = yield* run(`Bearer ${token}`)
+      assert.strictEqual(Option.getOrThrow(ok)[1].displayName, "robot")
+    }))
+})
+
+describe("Bearer through a real server", () => {
+  it.scoped("a valid token is its user", () =>
+    withApp({}, (url) =>
+      Effect.gen(function*() {
+        for (const path of ["/", "/guarded"]) {
+          const reply = yield* request(`${url}${path}`, { headers: bearer(token) })
+          assert.strictEqual(reply.status, 200)
+          assert.deepStrictEqual(JSON.parse(reply.body), { authenticated: true, user: "robot" })
+        }
+        assert.strictEqual((yield* request(`${url}/`, { headers: { authorization: `bearer ${token}` } })).status, 200)
+      })
+    ))
+
+  it.scoped("a rejected token is 401 with the challenge, on every path, and is never echoed", () =>
+    withApp({ realm: "api" }, (url) =>
+      Effect.gen(function*() {
+        const secret = "not-the-token-0123456789"
+        for (const path of ["/", "/guarded", "/nowhere"]) {
+          const reply = yield* request(`${url}${path}`, { headers: bearer(secret) })
+          assert.strictEqual(reply.status, 401, path)
+          assert.strictEqual(reply.body, "Invalid token")
+          assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer realm="api", error="invalid_token"`)
+          for (const [, value] of reply.headers) assert.notInclude(value, secret)
+        }
+      })
+    ))
+
+  it.scoped("verify's own error goes through as it is", () =>
+    withApp({}, (url) =>
+      Effect.gen(function*() {
+        const reply = yield* request(`${url}/`, { headers: bearer(expired) })
+        assert.strictEqual(reply.status, 401)
+        assert.strictEqual(reply.body, "Token expired")
+        assert.strictEqual(reply.headers.get("www-authenticate"), "Bearer")
+      })
+    ))
+
+  it.scoped("a malformed header is 400, whatever the path", () =>
+    withApp({}, (url) =>
+      Effect.gen(function*() {
+        for (const value of ["Bearer", "Bearer a b", "Bearer =x", "Bearer a;b", "Bearer a\tb", "Bearer ä"]) {
+          for (const path of ["/", "/guarded", "/nowhere"]) {
+            const reply = yield* request(`${url}${path}`, { headers: { authorization: value } })
+            assert.strictEqual(reply.status, 400, `${value} ${path}`)
+            assert.strictEqual(reply.body, "Invalid bearer token")
+            assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer error="invalid_request"`)
+          }
+        }
+      })
+    ))
+
+  it.scoped("no header or another scheme is anonymous", () =>
+    withApp({}, (url) =>
+      Effect.gen(function*() {
+        for (const headers of [{}, { authorization: "Basic YWxpY2U6cHc=" }, { authorization: "Digest x" }]) {
+          const open = yield* request(`${url}/`, { headers })
+          assert.strictEqual(open.status, 200)
+          assert.deepStrictEqual(JSON.parse(open.body), { authenticated: false, user: "" })
+          // requires answers an anonymous denial with the backend's challenge
+          const guarded = yield* request(`${url}/guarded`, { headers })
+          assert.strictEqual(guarded.status, 401)
+          assert.strictEqual(guarded.body, "Unauthorized")
+          assert.strictEqual(guarded.headers.get("www-authenticate"), "Bearer")
+        }
+      })
+    ))
+})

@@ -1,0 +1,49 @@
+import { HttpServerRequest } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect } from "effect"
+import { CurrentCredentials, CurrentUser, hasRequiredScope, Policy, requires, Testing } from "effect-auth"
+
+const request = HttpServerRequest.fromWeb(new Request("http://localhost/reports"))
+const secret = Effect.succeed("secret").pipe(
+  requires("admin"),
+  Effect.provideService(HttpServerRequest.HttpServerRequest, request)
+)
+
+describe("Testing", () => {
+  it.effect("runAs gives a handler the principal, without a backend", () =>
+    Effect.gen(function*() {
+      assert.strictEqual(yield* secret.pipe(Testing.runAs(Testing.principal("alice", ["admin"]))), "secret")
+      const denied = yield* Effect.flip(secret.pipe(Testing.runAs(Testing.principal("bob"))))
+      assert.strictEqual(denied._tag, "PermissionDenied")
+      const anonymous = yield* Effect.flip(secret.pipe(Testing.runAs(Testing.anonymous)))
+      assert.strictEqual(anonymous.status, 403)
+      const user = yield* CurrentUser.pipe(Testing.runAs(Testing.anonymous))
+      assert.isFalse(user.isAuthenticated)
+    }))
+
+  it.prop(
+    "arbitrary principals: users are authenticated, their scopes come from the alphabet",
+    [Testing.arbitraryPrincipal(["read", "write"])],
+    ([principal]) => {
+      if (principal._tag === "User") {
+        assert.isTrue(principal.user.isAuthenticated)
+        assert.isTrue(principal.credentials.scopes.every((s) => s === "read" || s === "write"))
+      }
+    }
+  )
+
+  it.effect.prop(
+    "a policy property over arbitrary principals: requires('write') lets in exactly those holding write",
+    [Testing.arbitraryPrincipal(["read", "write"])],
+    ([principal]) =>
+      Effect.gen(function*() {
+        const outcome = yield* Effect.exit(Effect.succeed(1).pipe(
+          requires(Policy.scope("write")),
+          Effect.provideService(HttpServerRequest.HttpServerRequest, request),
+          Testing.runAs(principal)
+        ))
+        const credentials = yield* CurrentCredentials.pipe(Testing.runAs(principal))
+        assert.strictEqual(outcome._tag === "Success", hasRequiredScope(credentials, "write"))
+      })
+  )
+})

@@ -1,0 +1,265 @@
+/**
+ * JWT bearer tokens (RFC 7519, RFC 6750): a pinned list of algorithms, a local key or a cached remote key set,
+ * claims decoded by a Schema into the app's user.
+ *
+ * @since 0.1.0
+ */
+import type * as HttpClient from "@effect/platform/HttpClient"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as Duration from "effect/Duration"
+import * as Effect from "effect/Effect"
+import * as Either from "effect/Either"
+import type * as Layer from "effect/Layer"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type * as Schema from "effect/Schema"
+import type { AuthCredentials, Authenticate, AuthenticationError, User } from "effect-auth"
+import { AuthenticationBackend } from "effect-auth"
+import type { CryptoKey, JWK, KeyObject } from "jose"
+import * as config from "./internal/config.js"
+import { invalidToken } from "./internal/errors.js"
+import * as jwks from "./internal/jwks.js"
+import * as verify from "./internal/verify.js"
+
+/**
+ * The MAC algorithms: the key is a shared secret.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type HmacAlgorithm = "HS256" | "HS384" | "HS512"
+
+/**
+ * The signature algorithms: the key is a public key (or a key set of them). `ML-DSA-*` need a runtime that has them.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type AsymmetricAlgorithm =
+  | "RS256"
+  | "RS384"
+  | "RS512"
+  | "PS256"
+  | "PS384"
+  | "PS512"
+  | "ES256"
+  | "ES384"
+  | "ES512"
+  | "EdDSA"
+  | "Ed25519"
+  | "ML-DSA-44"
+  | "ML-DSA-65"
+  | "ML-DSA-87"
+
+/**
+ * The algorithms a backend accepts: at least one, all of one family (so a public key can never be used as an
+ * HMAC secret), and never `none`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Algorithms<A extends HmacAlgorithm | AsymmetricAlgorithm> = readonly [A, ...Array<A>]
+
+/**
+ * What every JWT backend is told, whatever its key.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type ClaimsOptions<A, I> = {
+  /** Decodes the verified payload (all its claims) into the app's user, or into what `toUser` reads. */
+  readonly claims: Schema.Schema<A, I>
+  /** Credentials from the decoded claims. By default, the scopes of `scope` (space-separated) or `scp` (an array). */
+  readonly toCredentials?: ((claims: A) => AuthCredentials) | undefined
+  /** The accepted `iss` value(s); when set, the claim is required. */
+  readonly issuer?: string | ReadonlyArray<string> | undefined
+  /** The accepted `aud` value(s), one of which the token must name; when set, the claim is required. */
+  readonly audience?: string | ReadonlyArray<string> | undefined
+  /** Leeway, in seconds, for `exp` and `nbf` against the `Clock` (clocks drift). 5 by default. */
+  readonly clockTolerance?: number | undefined
+  /** Claims a token must have. `["exp"]` by default, so that no token is valid for ever; `[]` to allow that. */
+  readonly requiredClaims?: ReadonlyArray<string> | undefined
+  /** The `typ` header the token must have, e.g. `"at+jwt"` (RFC 9068), so that an ID token is no access token. */
+  readonly typ?: string | undefined
+} & ([A] extends [User] ? {
+    /** The user from the decoded claims. Not needed when `claims` decodes into the user itself. */
+    readonly toUser?: ((claims: A) => User) | undefined
+  } :
+  {
+    /** The user from the decoded claims: needed, as `claims` does not decode into a user. */
+    readonly toUser: (claims: A) => User
+  })
+
+/**
+ * A backend that checks tokens with a shared secret (HS*): best given `Redacted`, e.g. `Redacted.make(process.env.JWT_SECRET)`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type SecretKeyOptions<A, I> = ClaimsOptions<A, I> & {
+  readonly algorithms: Algorithms<HmacAlgorithm>
+  readonly key: Redacted.Redacted<string> | Redacted.Redacted<Uint8Array> | Uint8Array | CryptoKey | KeyObject | JWK
+  readonly jwksUrl?: undefined
+}
+
+/**
+ * A backend that checks tokens with one public key (a `CryptoKey`, a Node `KeyObject` or a JWK).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type PublicKeyOptions<A, I> = ClaimsOptions<A, I> & {
+  readonly algorithms: Algorithms<AsymmetricAlgorithm>
+  readonly key: CryptoKey | KeyObject | JWK
+  readonly jwksUrl?: undefined
+}
+
+/**
+ * A backend whose key is known at start-up.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type LocalKeyOptions<A, I> = SecretKeyOptions<A, I> | PublicKeyOptions<A, I>
+
+/**
+ * A backend that checks tokens with the keys of a JSON Web Key Set fetched from `jwksUrl` (with the `HttpClient`).
+ * The set is cached for `cacheMaxAge` (10 minutes by default); a token that names a key not in the set makes it
+ * fetch the set again, but never sooner than `cooldown` (30 seconds by default) after the last fetch, so that
+ * made-up key ids cannot make it fetch on every request. Time is Effect's `Clock`.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type RemoteKeySetOptions<A, I> = ClaimsOptions<A, I> & {
+  readonly algorithms: Algorithms<AsymmetricAlgorithm>
+  readonly jwksUrl: string
+  readonly cacheMaxAge?: Duration.DurationInput | undefined
+  readonly cooldown?: Duration.DurationInput | undefined
+  readonly key?: undefined
+}
+
+/**
+ * @since 0.1.0
+ * @category models
+ */
+export type Options<A, I> = LocalKeyOptions<A, I> | RemoteKeySetOptions<A, I>
+
+/**
+ * Checks one token: its signature, algorithm, `exp`/`nbf` (against the `Clock`), `iss`, `aud`, and its claims.
+ * Every refusal is an `AuthenticationError` with status 401 and a `Bearer error="invalid_token"` challenge, its message
+ * `"Token expired"` or `"Invalid token"` (the reason goes to the debug log, never to the client).
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
+  readonly [AuthCredentials, User],
+  AuthenticationError
+>
+
+const bearerToken = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+
+/**
+ * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
+ * may want it); `Some` for a Bearer one shaped like a compact JWS; an `AuthenticationError` (401, `invalid_token`)
+ * otherwise. The scheme matches case-insensitively. The token is `Redacted` from here on.
+ *
+ * @since 0.1.0
+ * @category parsing
+ */
+export const parse = (
+  authorization: string | undefined
+): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> => {
+  if (authorization === undefined) return Either.right(Option.none())
+  const value = authorization.trim()
+  const space = value.search(/[ \t]/)
+  const scheme = space === -1 ? value : value.slice(0, space)
+  if (scheme.toLowerCase() !== "bearer") return Either.right(Option.none())
+  const token = space === -1 ? "" : value.slice(space).trim()
+  if (!bearerToken.test(token)) return Either.left(invalidToken)
+  return Either.right(Option.some(Redacted.make(token)))
+}
+
+/**
+ * The function that checks one token, for uses beyond the `Authorization` header (a websocket subprotocol, a
+ * test). With `jwksUrl` it is an effect that sets up the key set cache once, and needs an `HttpClient`.
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const verifier: {
+  <A, I>(options: LocalKeyOptions<A, I>): Verify
+  <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Verify, never, HttpClient.HttpClient>
+  <A, I>(options: Options<A, I>): Verify | Effect.Effect<Verify, never, HttpClient.HttpClient>
+} = <A, I>(options: Options<A, I>): any => {
+  const settings = options as unknown as verify.VerifyOptions<A, I>
+  config.checkClockTolerance(settings.clockTolerance)
+  if (options.jwksUrl === undefined) {
+    return verify.make(settings, { _tag: "Key", key: config.localKey(options as LocalKeyOptions<A, I>) })
+  }
+  const remote = config.remoteKeySet(options as RemoteKeySetOptions<A, I>)
+  return Effect.map(jwks.make(remote), (lookup) => verify.make(settings, { _tag: "Lookup", lookup }))
+}
+
+const fromVerify = (check: Verify): Authenticate =>
+  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const parsed = parse(request.headers["authorization"])
+    if (parsed._tag === "Left") return Effect.fail(parsed.left)
+    if (parsed.right._tag === "None") return Effect.succeedNone
+    return Effect.asSome(check(parsed.right.value))
+  })
+
+/**
+ * A JWT backend's `authenticate`: no `Authorization` header or another scheme is anonymous; a Bearer token is the
+ * user its claims decode into, or an `AuthenticationError` (401, `WWW-Authenticate: Bearer error="invalid_token"`).
+ * With `jwksUrl` it is an effect that sets up the key set cache once (run it at start-up, as `layer` does).
+ *
+ * @since 0.1.0
+ * @category constructors
+ */
+export const authenticate: {
+  <A, I>(options: LocalKeyOptions<A, I>): Authenticate
+  <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Authenticate, never, HttpClient.HttpClient>
+  <A, I>(options: Options<A, I>): Authenticate | Effect.Effect<Authenticate, never, HttpClient.HttpClient>
+} = <A, I>(options: Options<A, I>): any =>
+  options.jwksUrl === undefined
+    ? fromVerify(verifier(options as LocalKeyOptions<A, I>))
+    : Effect.map(verifier(options as RemoteKeySetOptions<A, I>), fromVerify)
+
+/**
+ * The JWT backend as a Layer. Its challenge is `Bearer`: `requires` answers an anonymous request with 401 and
+ * `WWW-Authenticate: Bearer`. With `jwksUrl` it needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
+ *
+ * @example
+ * ```ts
+ * import { Jwt } from "@effect-auth/jwt"
+ * import { FetchHttpClient } from "@effect/platform"
+ * import { Layer, Schema } from "effect"
+ *
+ * class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String, name: Schema.String }) {
+ *   readonly isAuthenticated = true
+ *   get displayName() { return this.name }
+ *   get identity() { return this.sub }
+ * }
+ *
+ * const BackendLive = Jwt.layer({
+ *   algorithms: ["RS256"],
+ *   jwksUrl: "https://issuer.example/.well-known/jwks.json",
+ *   issuer: "https://issuer.example/",
+ *   audience: "my-api",
+ *   claims: AppUser
+ * }).pipe(Layer.provide(FetchHttpClient.layer))
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer: {
+  <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<AuthenticationBackend>
+  <A, I>(options: RemoteKeySetOptions<A, I>): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient>
+  <A, I>(options: Options<A, I>): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient>
+} = <A, I>(options: Options<A, I>): any =>
+  options.jwksUrl === undefined
+    ? AuthenticationBackend.layer(authenticate(options as LocalKeyOptions<A, I>), { challenge: "Bearer" })
+    : AuthenticationBackend.layerEffect(authenticate(options as RemoteKeySetOptions<A, I>), { challenge: "Bearer" })

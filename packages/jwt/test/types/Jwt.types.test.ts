@@ -1,0 +1,77 @@
+/**
+ * Type-level promises, checked by `tsc -b`: these assertions run at compile time.
+ */
+import { Jwt } from "@effect-auth/jwt"
+import type { HttpClient } from "@effect/platform"
+import { describe, it } from "@effect/vitest"
+import type { Effect, Layer } from "effect"
+import { Redacted, Schema } from "effect"
+import type { Authenticate, AuthenticationBackend } from "effect-auth"
+import { SimpleUser } from "effect-auth"
+import { expectTypeOf } from "vitest"
+
+// never used to verify anything: the calls below only build Layers (or are only type-checked)
+const publicKey = { type: "public" } as CryptoKey
+
+class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String }) {
+  readonly isAuthenticated = true
+  get displayName(): string {
+    return this.sub
+  }
+  get identity(): string {
+    return this.sub
+  }
+}
+
+/** Calls that must not compile are wrapped here: type-checked, never run. */
+const typeCheckOnly = (..._calls: ReadonlyArray<() => unknown>): void => {}
+
+const Claims = Schema.Struct({ sub: Schema.String })
+
+describe("types", () => {
+  it("a local key gives a Layer that needs nothing; a key set one that needs an HttpClient", () => {
+    expectTypeOf(Jwt.layer({ algorithms: ["RS256"], key: publicKey, claims: AppUser }))
+      .toEqualTypeOf<Layer.Layer<AuthenticationBackend>>()
+    expectTypeOf(Jwt.layer({ algorithms: ["HS256", "HS512"], key: Redacted.make("secret"), claims: AppUser }))
+      .toEqualTypeOf<Layer.Layer<AuthenticationBackend>>()
+    expectTypeOf(Jwt.layer({ algorithms: ["ES256"], jwksUrl: "https://issuer.test/jwks.json", claims: AppUser }))
+      .toEqualTypeOf<Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient>>()
+    expectTypeOf(Jwt.authenticate({ algorithms: ["RS256"], key: publicKey, claims: AppUser }))
+      .toEqualTypeOf<Authenticate>()
+    expectTypeOf(Jwt.authenticate({ algorithms: ["RS256"], jwksUrl: "https://issuer.test/jwks.json", claims: AppUser }))
+      .toEqualTypeOf<Effect.Effect<Authenticate, never, HttpClient.HttpClient>>()
+  })
+
+  it("algorithms: at least one, of the key's family, never none", () => {
+    typeCheckOnly(
+      // @ts-expect-error: no algorithm
+      () => Jwt.layer({ algorithms: [], key: publicKey, claims: AppUser }),
+      // @ts-expect-error: none
+      () => Jwt.layer({ algorithms: ["none"], key: publicKey, claims: AppUser }),
+      // @ts-expect-error: HMAC and signatures mixed
+      () => Jwt.layer({ algorithms: ["RS256", "HS256"], key: publicKey, claims: AppUser }),
+      // @ts-expect-error: a secret is no RSA key
+      () => Jwt.layer({ algorithms: ["RS256"], key: Redacted.make("secret"), claims: AppUser }),
+      // @ts-expect-error: a key set holds public keys only
+      () => Jwt.layer({ algorithms: ["HS256"], jwksUrl: "https://issuer.test/jwks.json", claims: AppUser }),
+      // @ts-expect-error: one key or a key set, not both
+      () => Jwt.layer({ algorithms: ["RS256"], key: publicKey, jwksUrl: "https://issuer.test/jwks.json", claims: AppUser })
+    )
+  })
+
+  it("claims that are not a user need toUser", () => {
+    typeCheckOnly(
+      // @ts-expect-error: toUser is missing
+      () => Jwt.layer({ algorithms: ["RS256"], key: publicKey, claims: Claims })
+    )
+    Jwt.layer({
+      algorithms: ["RS256"],
+      key: publicKey,
+      claims: Claims,
+      toUser: (claims) => {
+        expectTypeOf(claims).toEqualTypeOf<{ readonly sub: string }>()
+        return new SimpleUser(claims.sub)
+      }
+    })
+  })
+})
