@@ -13,6 +13,7 @@ import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import { AuthenticationError } from "./AuthenticationError.js"
+import { credentialsFor } from "./internal/authorization.js"
 import type { User } from "./User.js"
 
 /**
@@ -42,12 +43,8 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 export const parse = (
   authorization: string | undefined
 ): Either.Either<Option.Option<Credentials>, AuthenticationError> => {
-  if (authorization === undefined) return Either.right(Option.none())
-  const value = authorization.trim()
-  const space = value.search(/[ \t]/)
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== "basic") return Either.right(Option.none())
-  const token = space === -1 ? "" : value.slice(space).trim()
+  const token = credentialsFor("basic", authorization)
+  if (token === undefined) return Either.right(Option.none())
   if (token.length === 0 || !base64.test(token)) return Either.left(invalid)
   let decoded: string
   try {

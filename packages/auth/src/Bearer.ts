@@ -13,6 +13,7 @@ import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import { AuthenticationError } from "./AuthenticationError.js"
+import { credentialsFor } from "./internal/authorization.js"
 import type { User } from "./User.js"
 
 /**
@@ -70,12 +71,8 @@ const parseWith = (
   authorization: string | undefined,
   invalid: AuthenticationError
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> => {
-  if (authorization === undefined) return Either.right(Option.none())
-  const value = authorization.trim()
-  const space = value.search(/[ \t]/)
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== "bearer") return Either.right(Option.none())
-  const token = space === -1 ? "" : value.slice(space).trim()
+  const token = credentialsFor("bearer", authorization)
+  if (token === undefined) return Either.right(Option.none())
   if (!b64token.test(token)) return Either.left(invalid)
   return Either.right(Option.some(Redacted.make(token)))
 }

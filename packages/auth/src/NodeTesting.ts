@@ -40,3 +40,31 @@ export const serve = <E, R>(
     if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("expected a TCP address")
     return `http://127.0.0.1:${address.port}`
   }).pipe(Effect.orDie)
+
+/**
+ * What {@link request} answers.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Reply {
+  readonly status: number
+  readonly headers: Headers
+  readonly body: string
+}
+
+/**
+ * A real HTTP request with Node's `fetch`, its body read as text. Redirects are not followed, so that a 303 and its
+ * `Location` can be inspected.
+ *
+ * @since 0.1.0
+ * @category testing
+ */
+export const request = (
+  url: string,
+  init: { readonly method?: string | undefined; readonly headers?: Record<string, string> | undefined } = {}
+): Effect.Effect<Reply> =>
+  Effect.promise(async () => {
+    const response = await fetch(url, { method: init.method ?? "GET", headers: init.headers ?? {}, redirect: "manual" })
+    return { status: response.status, headers: response.headers, body: await response.text() }
+  })

@@ -14,7 +14,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { AuthCredentials, Authenticate, AuthenticationError, User } from "effect-auth"
-import { AuthenticationBackend } from "effect-auth"
+import { AuthenticationBackend, Bearer } from "effect-auth"
 import type { CryptoKey, JWK, KeyObject } from "jose"
 import * as config from "./internal/config.js"
 import { invalidToken } from "./internal/errors.js"
@@ -158,7 +158,7 @@ export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
   AuthenticationError
 >
 
-const bearerToken = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
+const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
@@ -170,16 +170,12 @@ const bearerToken = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
  */
 export const parse = (
   authorization: string | undefined
-): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> => {
-  if (authorization === undefined) return Either.right(Option.none())
-  const value = authorization.trim()
-  const space = value.search(/[ \t]/)
-  const scheme = space === -1 ? value : value.slice(0, space)
-  if (scheme.toLowerCase() !== "bearer") return Either.right(Option.none())
-  const token = space === -1 ? "" : value.slice(space).trim()
-  if (!bearerToken.test(token)) return Either.left(invalidToken)
-  return Either.right(Option.some(Redacted.make(token)))
-}
+): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> =>
+  Either.flatMap(
+    Either.mapLeft(Bearer.parse(authorization), () => invalidToken),
+    (token) =>
+      Option.isSome(token) && !compactJws.test(Redacted.value(token.value)) ? Either.left(invalidToken) : Either.right(token)
+  )
 
 /**
  * The function that checks one token, for uses beyond the `Authorization` header (a websocket subprotocol, a

@@ -1,45 +1,9 @@
-import type * as HttpApp from "@effect/platform/HttpApp"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import { createServer } from "node:http"
 import type { JSONWebKeySet } from "jose"
 
-/**
- * Serves `app` on a real Node HTTP server bound to 127.0.0.1 on a free port, for the life of the scope,
- * and answers its base URL.
- */
-export const serve = <E, R>(
-  app: HttpApp.Default<E, R>
-): Effect.Effect<string, never, Scope.Scope | Exclude<R, HttpServerRequest.HttpServerRequest>> =>
-  Effect.gen(function*() {
-    const server = yield* NodeHttpServer.make(() => createServer(), { host: "127.0.0.1", port: 0 })
-    yield* server.serve(app)
-    const address = server.address
-    if (address._tag !== "TcpAddress") return yield* Effect.dieMessage("expected a TCP address")
-    return `http://127.0.0.1:${address.port}`
-  }).pipe(Effect.orDie)
-
-export interface Reply {
-  readonly status: number
-  readonly headers: Headers
-  readonly body: string
-}
-
-/** A real HTTP request (Node's fetch). */
-export const request = (
-  url: string,
-  init: { readonly method?: string; readonly headers?: Record<string, string> } = {}
-): Effect.Effect<Reply> =>
-  Effect.promise(async () => {
-    const response = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: init.headers ?? {},
-      redirect: "manual"
-    })
-    return { status: response.status, headers: response.headers, body: await response.text() }
-  })
+export { request, serve } from "effect-auth/NodeTesting"
 
 export const bearer = (token: string): Record<string, string> => ({ authorization: `Bearer ${token}` })
 

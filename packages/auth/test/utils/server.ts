@@ -1,27 +1,7 @@
 import * as Effect from "effect/Effect"
 import WebSocket from "ws"
 
-export { serve } from "effect-auth/NodeTesting"
-
-export interface Reply {
-  readonly status: number
-  readonly headers: Headers
-  readonly body: string
-}
-
-/** A real HTTP request (Node's fetch); redirects are not followed, so they can be inspected. */
-export const request = (
-  url: string,
-  init: { readonly method?: string; readonly headers?: Record<string, string> } = {}
-): Effect.Effect<Reply> =>
-  Effect.promise(async () => {
-    const response = await fetch(url, {
-      method: init.method ?? "GET",
-      headers: init.headers ?? {},
-      redirect: "manual"
-    })
-    return { status: response.status, headers: response.headers, body: await response.text() }
-  })
+export { type Reply, request, serve } from "effect-auth/NodeTesting"
 
 export const basic = (username: string, password: string): Record<string, string> => ({
   authorization: `Basic ${Buffer.from(`${username}:${password}`, "utf8").toString("base64")}`
