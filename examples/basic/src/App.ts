@@ -1,33 +1,84 @@
 /**
- * The seed's app, in Effect: Starlette's authentication docs' example, with a real user table.
+ * The seed's app, in Effect: Starlette's authentication example with a real user table (scrypt-hashed passwords,
+ * compared in constant time), guarded pages, a websocket, and a JWT route for API clients.
  */
+import { Jwt } from "@effect-auth/jwt"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, Socket } from "@effect/platform"
-import { Effect, Option } from "effect"
-import { AuthCredentials, AuthenticationMiddleware, Basic, CurrentUser, Password, requires, SimpleUser } from "effect-auth"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationBackend,
+  AuthenticationMiddleware,
+  Basic,
+  CurrentCredentials,
+  CurrentUser,
+  Password,
+  requires,
+  SimpleUser
+} from "effect-auth"
+import { randomBytes } from "node:crypto"
+import { SignJWT } from "jose"
 
-// --- users: an in-memory table; passwords are compared in constant time ---------------------------------------
+// --- users: an in-memory table of scrypt hashes, made once at start-up ----------------------------------------
 
-interface Account {
-  readonly password: string
-  readonly scopes: ReadonlyArray<string>
-}
+const accounts = [
+  { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"] },
+  { username: "bob", password: "builder", scopes: ["authenticated"] }
+]
 
-export const accounts: Record<string, Account> = {
-  alice: { password: "wonderland", scopes: ["authenticated", "admin"] },
-  bob: { password: "builder", scopes: ["authenticated"] }
-}
-
-// the seed's BasicAuthBackend, with the password checked (the seed leaves it as a TODO)
-export const BackendLive = Basic.layer({
-  verify: (username, password) =>
-    Effect.sync(() => {
-      const account = Object.hasOwn(accounts, username) ? accounts[username] : undefined
-      // compare even for unknown users, so that timing does not tell which names exist
-      const ok = Password.equals(password, account?.password ?? "\u0000 no such user")
-      return ok && account !== undefined
-        ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
-        : Option.none()
+const BasicLive = AuthenticationBackend.layerEffect(
+  Effect.gen(function*() {
+    const table = new Map<string, { readonly hash: string; readonly scopes: ReadonlyArray<string> }>()
+    for (const account of accounts) {
+      table.set(account.username, { hash: yield* Password.hash(account.password), scopes: account.scopes })
+    }
+    // unknown names are checked against a hash too, so that timing does not tell which names exist
+    const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
+    // the seed's BasicAuthBackend, with the password checked (the seed leaves it as a TODO)
+    return Basic.authenticate({
+      verify: (username, password) => {
+        const account = table.get(username)
+        return Effect.map(Password.verify(password, account?.hash ?? nobody), (ok) =>
+          ok && account !== undefined
+            ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
+            : Option.none())
+      }
     })
+  }),
+  // anonymous requests to guarded pages get 401 and this challenge, so browsers ask for a password
+  { challenge: Basic.challenge("effect-auth example") }
+)
+
+// --- API clients: JWTs, minted by POST /token for a Basic-authenticated user -----------------------------------
+
+const jwtSecret = Redacted.make(randomBytes(32))
+
+const Claims = Schema.Struct({ sub: Schema.String, scope: Schema.String })
+
+const JwtLive = Jwt.layer({
+  algorithms: ["HS256"],
+  key: jwtSecret,
+  issuer: "effect-auth-example",
+  claims: Claims,
+  toUser: (claims) => new SimpleUser(claims.sub)
+})
+
+// Basic for people, Bearer JWTs for programs: the first backend that recognises the request answers
+export const BackendLive: Layer.Layer<AuthenticationBackend> = AuthenticationBackend.firstOf(BasicLive, JwtLive)
+
+const token = Effect.gen(function*() {
+  const user = yield* CurrentUser
+  const credentials = yield* CurrentCredentials
+  const jwt = yield* Effect.promise(() =>
+    new SignJWT({ scope: credentials.scopes.join(" ") })
+      .setProtectedHeader({ alg: "HS256" })
+      .setSubject(user.identity)
+      .setIssuer("effect-auth-example")
+      .setIssuedAt()
+      .setExpirationTime("15m")
+      .sign(Redacted.value(jwtSecret))
+  )
+  return HttpServerResponse.text(jwt)
 })
 
 // --- endpoints ----------------------------------------------------------------------------------------------------
@@ -42,10 +93,13 @@ const admin = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`admin a
 const account = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`account of ${user.displayName}`))
 
 const login = Effect.map(HttpServerRequest.ParsedSearchParams, (params) =>
-  HttpServerResponse.text(
-    `Log in with HTTP Basic credentials, then go back to ${params["next"] ?? "/"}\n`,
-    { status: 200 }
-  ))
+  HttpServerResponse.text(`Log in with HTTP Basic credentials, then go back to ${params["next"] ?? "/"}\n`))
+
+const me = Effect.gen(function*() {
+  const user = yield* CurrentUser
+  const credentials = yield* CurrentCredentials
+  return yield* HttpServerResponse.json({ user: user.displayName, scopes: credentials.scopes })
+})
 
 // a websocket that greets the user and closes
 const socket = Effect.gen(function*() {
@@ -64,6 +118,8 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/admin", admin.pipe(requires("admin", { status: 404 }))),
   HttpRouter.get("/account", account.pipe(requires("authenticated", { redirect: "/login" }))),
   HttpRouter.get("/login", login),
+  HttpRouter.post("/token", token.pipe(requires("authenticated"))),
+  HttpRouter.get("/api/me", me.pipe(requires("authenticated"))),
   HttpRouter.get("/ws", socket.pipe(requires("authenticated")))
 )
 

@@ -4,15 +4,16 @@
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { Testing } from "effect-auth"
-import { serve } from "effect-auth/NodeTesting"
+import { request, serve } from "effect-auth/NodeTesting"
 import WebSocket from "ws"
 import { app, BackendLive, router } from "../src/App.js"
 
 const get = (url: string, headers: Record<string, string> = {}) =>
-  Effect.promise(async () => {
-    const response = await fetch(url, { headers, redirect: "manual" })
-    return { status: response.status, body: await response.text(), location: response.headers.get("location") }
-  })
+  Effect.map(request(url, { headers }), (reply) => ({
+    status: reply.status,
+    body: reply.body,
+    location: reply.headers.get("location")
+  }))
 
 const basic = (user: string, password: string) => ({
   authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}`
@@ -35,33 +36,52 @@ describe("the example app", () => {
   it.scoped("does what its curl lines say", () =>
     Effect.gen(function*() {
       const url = yield* serve(app).pipe(Effect.provide(BackendLive))
+      const alice = basic("alice", "wonderland")
+      const bob = basic("bob", "builder")
       assert.deepStrictEqual(yield* get(`${url}/`), { status: 200, body: "hello, you", location: null })
-      assert.strictEqual((yield* get(`${url}/`, basic("bob", "builder"))).body, "hello, bob")
-      assert.strictEqual((yield* get(`${url}/dashboard`)).status, 403)
-      assert.strictEqual((yield* get(`${url}/dashboard`, basic("bob", "builder"))).status, 403)
-      assert.deepStrictEqual(yield* get(`${url}/dashboard`, basic("alice", "wonderland")), {
+      assert.strictEqual((yield* get(`${url}/`, bob)).body, "hello, bob")
+
+      // anonymous: 401 with both backends' challenges, so a browser asks for a password
+      const anonymous = yield* request(`${url}/dashboard`)
+      assert.strictEqual(anonymous.status, 401)
+      assert.strictEqual(
+        anonymous.headers.get("www-authenticate"),
+        `Basic realm="effect-auth example", charset="UTF-8", Bearer`
+      )
+      assert.strictEqual((yield* get(`${url}/dashboard`, bob)).status, 403)
+      assert.deepStrictEqual(yield* get(`${url}/dashboard`, alice), {
         status: 200,
         body: "dashboard of alice",
         location: null
       })
+      assert.strictEqual((yield* get(`${url}/dashboard`, basic("alice", "wrong"))).status, 401)
+      assert.strictEqual((yield* get(`${url}/dashboard`, basic("mallory", "wonderland"))).status, 401)
+
       assert.deepStrictEqual(
-        [(yield* get(`${url}/admin`, basic("bob", "builder"))).status, (yield* get(`${url}/admin`)).body],
+        [(yield* get(`${url}/admin`, bob)).status, (yield* get(`${url}/admin`, bob)).body],
         [404, "Not Found"]
       )
-      assert.strictEqual((yield* get(`${url}/admin`, basic("alice", "wonderland"))).status, 200)
+      assert.strictEqual((yield* get(`${url}/admin`, alice)).status, 200)
       assert.deepStrictEqual(yield* get(`${url}/account`), { status: 303, body: "", location: "/login?next=%2Faccount" })
-      assert.strictEqual((yield* get(`${url}/dashboard`, basic("alice", "wrong"))).status, 403)
-      assert.strictEqual((yield* get(`${url}/dashboard`, basic("mallory", "wonderland"))).status, 403)
       assert.deepStrictEqual(yield* get(`${url}/`, { authorization: "Basic foobar" }), {
         status: 400,
         body: "Invalid basic auth credentials",
         location: null
       })
-      assert.deepStrictEqual(yield* socket(`${url}/ws`, basic("bob", "builder")), {
-        messages: ["hello, bob"],
-        code: 1000
-      })
-      assert.deepStrictEqual(yield* socket(`${url}/ws`, {}), { status: 403, messages: [] })
+
+      // API clients: a JWT for alice, then Bearer requests
+      const token = yield* request(`${url}/token`, { method: "POST", headers: alice })
+      assert.strictEqual(token.status, 200)
+      const me = yield* get(`${url}/api/me`, { authorization: `Bearer ${token.body}` })
+      assert.deepStrictEqual(JSON.parse(me.body), { user: "alice", scopes: ["authenticated", "admin"] })
+      assert.strictEqual((yield* get(`${url}/dashboard`, { authorization: `Bearer ${token.body}` })).status, 200)
+      const forged = yield* request(`${url}/api/me`, { headers: { authorization: "Bearer a.b.c" } })
+      assert.strictEqual(forged.status, 401)
+      assert.match(forged.headers.get("www-authenticate") ?? "", /error="invalid_token"/)
+      assert.strictEqual((yield* request(`${url}/token`, { method: "POST" })).status, 401)
+
+      assert.deepStrictEqual(yield* socket(`${url}/ws`, bob), { messages: ["hello, bob"], code: 1000 })
+      assert.deepStrictEqual(yield* socket(`${url}/ws`, {}), { status: 401, messages: [] })
     }))
 
   it.effect("who may reach what: the access table is snapshotted, so a privilege change fails here", () =>
@@ -73,7 +93,7 @@ describe("the example app", () => {
           bob: Testing.principal("bob", ["authenticated"]),
           alice: Testing.principal("alice", ["authenticated", "admin"])
         }
-      })
+      }).pipe(Effect.provide(BackendLive)) // the app's own challenges, so anonymous denials are its 401s
       expect(table).toMatchInlineSnapshot(`
         {
           "GET /": {
@@ -91,14 +111,24 @@ describe("the example app", () => {
             "anonymous": 404,
             "bob": 404,
           },
+          "GET /api/me": {
+            "alice": 200,
+            "anonymous": 401,
+            "bob": 200,
+          },
           "GET /dashboard": {
             "alice": 200,
-            "anonymous": 403,
+            "anonymous": 401,
             "bob": 403,
           },
           "GET /login": {
             "alice": 200,
             "anonymous": 200,
+            "bob": 200,
+          },
+          "POST /token": {
+            "alice": 200,
+            "anonymous": 401,
             "bob": 200,
           },
         }

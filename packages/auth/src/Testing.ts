@@ -135,7 +135,8 @@ export const routesOf = <E, R>(router: HttpRouter.HttpRouter<E, R>): ReadonlyArr
 /**
  * The status each principal gets on each route: `{ "GET /dashboard": { anonymous: 403, alice: 200 } }`. The
  * requests run in memory through the whole app (middleware, routing, `requires`), each principal through a
- * backend that answers it. Snapshot the table (`expect(table).toMatchInlineSnapshot()`), and any change to who may
+ * backend that answers it (run it with the app's own backend Layer provided to keep that backend's challenges, and
+ * so its 401s; only the authentication itself is replaced). Snapshot the table (`expect(table).toMatchInlineSnapshot()`), and any change to who may
  * reach what shows up as a failing test.
  *
  * @since 0.1.0
