@@ -4,7 +4,8 @@
  */
 import { Jwt } from "@effect-auth/jwt"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, Socket } from "@effect/platform"
-import { Effect, Layer, Option, Redacted, Schema } from "effect"
+import type { Layer } from "effect"
+import { Effect, Option, Redacted, Schema } from "effect"
 import {
   AuthCredentials,
   AuthenticationBackend,

@@ -62,9 +62,18 @@ export interface Reply {
  */
 export const request = (
   url: string,
-  init: { readonly method?: string | undefined; readonly headers?: Record<string, string> | undefined } = {}
+  init: {
+    readonly method?: string | undefined
+    readonly headers?: Record<string, string> | undefined
+    readonly body?: string | undefined
+  } = {}
 ): Effect.Effect<Reply> =>
   Effect.promise(async () => {
-    const response = await fetch(url, { method: init.method ?? "GET", headers: init.headers ?? {}, redirect: "manual" })
+    const response = await fetch(url, {
+      method: init.method ?? "GET",
+      headers: init.headers ?? {},
+      redirect: "manual",
+      ...(init.body === undefined ? {} : { body: init.body })
+    })
     return { status: response.status, headers: response.headers, body: await response.text() }
   })

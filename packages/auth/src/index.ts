@@ -38,6 +38,13 @@ export * as Basic from "./Basic.js"
 export * as Bearer from "./Bearer.js"
 
 /**
+ * HttpApi: the user and credentials in HttpApi handlers, scopes enforced and documented in OpenAPI.
+ *
+ * @since 0.1.0
+ */
+export * as HttpApiAuthentication from "./HttpApiAuthentication.js"
+
+/**
  * Password hashing (scrypt) and constant-time comparison of secrets.
  *
  * @since 0.1.0

@@ -1,0 +1,366 @@
+import {
+  FetchHttpClient,
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiClient,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiSchema,
+  HttpApiSecurity,
+  HttpClient,
+  HttpClientRequest,
+  OpenApi
+} from "@effect/platform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationBackend,
+  Basic,
+  CurrentCredentials,
+  CurrentUser,
+  PermissionDenied,
+  Policy,
+  requires,
+  SimpleUser
+} from "effect-auth"
+import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+import { basic, request, serve } from "./utils/server.js"
+
+// users: alice is an admin, bob is not, carol audits
+const scopesOf: Record<string, ReadonlyArray<string>> = {
+  alice: ["authenticated", "admin"],
+  bob: ["authenticated"],
+  carol: ["authenticated", "auditor"]
+}
+const verify = (username: string) =>
+  Effect.succeed(
+    Option.map(
+      Option.fromNullable(scopesOf[username]),
+      (scopes) => [new AuthCredentials(scopes), new SimpleUser(username)] as const
+    )
+  )
+const BasicLive = Basic.layer({ verify })
+const BasicWithRealm = Basic.layer({ verify, realm: "staff" })
+const AuthenticationBackendDies = AuthenticationBackend.layer(Effect.dieMessage("the user store is down"))
+
+class Authentication extends HttpApiAuthentication.Tag<Authentication>()("test/Authentication", {
+  security: { basic: HttpApiSecurity.basic }
+}) {}
+
+const Text = HttpApiSchema.Text()
+
+const Api = HttpApi.make("test").add(
+  HttpApiGroup.make("pages")
+    .add(HttpApiEndpoint.get("home", "/").addSuccess(Text))
+    .add(HttpApiEndpoint.get("optional", "/optional").addSuccess(Text).pipe(HttpApiAuthentication.requires([])))
+    .add(
+      HttpApiEndpoint.get("dashboard", "/dashboard").addSuccess(Text).pipe(
+        HttpApiAuthentication.requires(["authenticated"])
+      )
+    )
+    .add(HttpApiEndpoint.get("admin", "/admin").addSuccess(Text).pipe(HttpApiAuthentication.requires("admin")))
+    .add(
+      HttpApiEndpoint.get("hidden", "/hidden").addSuccess(Text).pipe(
+        HttpApiAuthentication.requires("admin", { status: 404 })
+      )
+    )
+    .add(
+      HttpApiEndpoint.get("reports", "/reports").addSuccess(Text).pipe(
+        HttpApiAuthentication.requires(Policy.any(Policy.scope("admin"), Policy.scope("auditor")))
+      )
+    )
+    // a policy on the request's data: `requires` in the handler, with the denials in the endpoint's errors
+    .add(
+      HttpApiEndpoint.get("profile", "/users/:name")
+        .setPath(Schema.Struct({ name: Schema.String }))
+        .addSuccess(Text)
+        .addError(HttpApiAuthentication.Forbidden)
+        .addError(HttpApiAuthentication.Unauthorized)
+    )
+    .middleware(Authentication)
+    .middleware(HttpApiAuthentication.Credentials)
+)
+
+const greet = Effect.map(CurrentUser, (user) => `hello, ${user.displayName || "you"}`)
+
+const PagesLive = HttpApiBuilder.group(Api, "pages", (handlers) =>
+  handlers
+    .handle("home", () => greet)
+    .handle("optional", () => greet)
+    .handle("dashboard", () =>
+      Effect.gen(function*() {
+        const user = yield* CurrentUser
+        const credentials = yield* CurrentCredentials
+        return `dashboard of ${user.displayName} (${credentials.scopes.join(" ")})`
+      }))
+    .handle("admin", () => greet)
+    .handle("hidden", () => greet)
+    .handle("reports", () => greet)
+    .handle("profile", ({ path }) =>
+      Effect.map(CurrentUser, (user) => `profile of ${path.name}, seen by ${user.displayName}`).pipe(
+        requires(Policy.any(Policy.scope("admin"), Policy.user("self", (user) => user.identity === path.name)))
+      )))
+
+const AppLive = (backend: Layer.Layer<AuthenticationBackend>) =>
+  HttpApiBuilder.middlewareOpenApi().pipe(
+    Layer.provideMerge(
+      HttpApiBuilder.api(Api).pipe(
+        Layer.provide(PagesLive),
+        Layer.provide(HttpApiAuthentication.layer(Authentication, Api)),
+        Layer.provide(backend)
+      )
+    ),
+    Layer.provideMerge(HttpApiBuilder.Router.Live),
+    Layer.merge(HttpApiBuilder.Middleware.layer),
+    Layer.provideMerge(NodeHttpServer.layerContext)
+  )
+
+const withServer = <A, E>(backend: Layer.Layer<AuthenticationBackend>, f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(HttpApiBuilder.httpApp, serve).pipe(Effect.provide(AppLive(backend)), Effect.flatMap(f))
+
+describe("HttpApiAuthentication through a real server", () => {
+  it.scoped("anonymous is a value: public endpoints answer, protected ones deny with 403", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const home = yield* request(`${url}/`)
+        assert.deepStrictEqual([home.status, home.body], [200, "hello, you"])
+        assert.strictEqual((yield* request(`${url}/optional`)).body, "hello, you")
+        for (const path of ["/dashboard", "/admin", "/reports"]) {
+          const denied = yield* request(`${url}${path}`)
+          assert.deepStrictEqual([denied.status, denied.body], [403, "Forbidden"], path)
+          assert.match(denied.headers.get("content-type") ?? "", /^text\/plain/)
+          assert.isNull(denied.headers.get("www-authenticate"))
+        }
+      })))
+
+  it.scoped("bob and alice: all of the scopes, any of a policy's branches", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const bob = basic("bob", "x")
+        const alice = basic("alice", "x")
+        const carol = basic("carol", "x")
+        assert.strictEqual((yield* request(`${url}/`, { headers: bob })).body, "hello, bob")
+        const dashboard = yield* request(`${url}/dashboard`, { headers: bob })
+        assert.deepStrictEqual([dashboard.status, dashboard.body], [200, "dashboard of bob (authenticated)"])
+        const denied = yield* request(`${url}/admin`, { headers: bob })
+        assert.deepStrictEqual([denied.status, denied.body], [403, "Forbidden"])
+        const admin = yield* request(`${url}/admin`, { headers: alice })
+        assert.deepStrictEqual([admin.status, admin.body], [200, "hello, alice"])
+        assert.strictEqual((yield* request(`${url}/reports`, { headers: alice })).status, 200)
+        assert.strictEqual((yield* request(`${url}/reports`, { headers: carol })).status, 200)
+        assert.strictEqual((yield* request(`${url}/reports`, { headers: bob })).status, 403)
+      })))
+
+  it.scoped("the options of requires hold on endpoints: status 404 hides the route", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const hidden = yield* request(`${url}/hidden`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([hidden.status, hidden.body], [404, "Not Found"])
+        assert.strictEqual((yield* request(`${url}/hidden`, { headers: basic("alice", "x") })).status, 200)
+      })))
+
+  it.scoped("requires inside a handler: a policy on the path", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const own = yield* request(`${url}/users/bob`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([own.status, own.body], [200, "profile of bob, seen by bob"])
+        const other = yield* request(`${url}/users/carol`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([other.status, other.body], [403, "Forbidden"])
+        assert.strictEqual((yield* request(`${url}/users/carol`, { headers: basic("alice", "x") })).status, 200)
+      })))
+
+  it.scoped("a backend with a challenge: anonymous denials are 401 + WWW-Authenticate, in the middleware and in handlers", () =>
+    withServer(BasicWithRealm, (url) =>
+      Effect.gen(function*() {
+        const challenge = `Basic realm="staff", charset="UTF-8"`
+        for (const path of ["/dashboard", "/admin", "/users/bob"]) {
+          const anonymous = yield* request(`${url}${path}`)
+          assert.deepStrictEqual([anonymous.status, anonymous.body], [401, "Unauthorized"], path)
+          assert.strictEqual(anonymous.headers.get("www-authenticate"), challenge, path)
+        }
+        const bob = yield* request(`${url}/admin`, { headers: basic("bob", "x") })
+        assert.strictEqual(bob.status, 403)
+        assert.isNull(bob.headers.get("www-authenticate"))
+        // an explicit status always wins
+        assert.strictEqual((yield* request(`${url}/hidden`)).status, 404)
+        // public endpoints stay public
+        assert.strictEqual((yield* request(`${url}/`)).status, 200)
+      })))
+
+  it.scoped("a malformed Authorization header is 400 with the message, on public endpoints too", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        for (const path of ["/", "/admin"]) {
+          const malformed = yield* request(`${url}${path}`, { headers: { authorization: "Basic foobar" } })
+          assert.deepStrictEqual([malformed.status, malformed.body], [400, "Invalid basic auth credentials"], path)
+          assert.match(malformed.headers.get("content-type") ?? "", /^text\/plain/)
+        }
+      })))
+
+  it.scoped("a denial's body names neither the policy nor the failing clause", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const denied = yield* request(`${url}/users/carol`, { headers: basic("bob", "x") })
+        assert.strictEqual(denied.body, "Forbidden")
+        assert.notInclude(denied.body, "self")
+        assert.notInclude(denied.body, "admin")
+        const reports = yield* request(`${url}/reports`, { headers: basic("bob", "x") })
+        assert.strictEqual(reports.body, "Forbidden")
+      })))
+
+  it("encoded by PermissionDenied's own schema, a denial holds the scopes and status, never the policy or clause", () => {
+    const policy = Policy.any(Policy.scope("admin"), Policy.user("self", () => false))
+    const denied = PermissionDenied.fromPolicy({ scopes: ["admin"], status: 403 }, policy, policy)
+    const encoded = Schema.encodeSync(PermissionDenied)(denied)
+    assert.deepStrictEqual(encoded, { _tag: "PermissionDenied", scopes: ["admin"], status: 403 })
+    assert.notInclude(JSON.stringify(encoded), "self")
+  })
+
+  it.scoped("the OpenAPI document served lists the scheme and each operation's scopes", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const reply = yield* request(`${url}/openapi.json`)
+        assert.strictEqual(reply.status, 200)
+        const spec = JSON.parse(reply.body)
+        assert.deepStrictEqual(spec.components.securitySchemes, { basic: { type: "http", scheme: "basic" } })
+        const security = (path: string) => spec.paths[path].get.security
+        assert.deepStrictEqual(security("/admin"), [{ basic: ["admin"] }])
+        assert.deepStrictEqual(security("/dashboard"), [{ basic: ["authenticated"] }])
+        assert.deepStrictEqual(security("/reports"), [{ basic: ["admin"] }, { basic: ["auditor"] }])
+        assert.deepStrictEqual(security("/optional"), [{}, { basic: [] }])
+        // an endpoint without a requirement keeps what HttpApi writes for the group's scheme
+        assert.deepStrictEqual(security("/"), [{ basic: [] }])
+      })))
+})
+
+describe("HttpApiAuthentication with HttpApiClient", () => {
+  it.scoped("the documented error schemas decode the responses back into the errors", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const as = (authorization: string) =>
+          HttpApiClient.make(Api, {
+            baseUrl: url,
+            transformClient: HttpClient.mapRequest(HttpClientRequest.setHeader("authorization", authorization))
+          })
+        const alice = yield* as(basic("alice", "x").authorization!)
+        assert.strictEqual(yield* alice.pages.admin(), "hello, alice")
+        const bob = yield* as(basic("bob", "x").authorization!)
+        const denied = yield* Effect.flip(bob.pages.admin())
+        assert.strictEqual(denied._tag, "PermissionDenied")
+        assert.strictEqual(denied._tag === "PermissionDenied" && denied.status, 403)
+        const malformed = yield* as("Basic foobar")
+        const invalid = yield* Effect.flip(malformed.pages.admin())
+        assert.strictEqual(invalid._tag, "AuthenticationError")
+        assert.strictEqual(invalid._tag === "AuthenticationError" && invalid.message, "Invalid basic auth credentials")
+      }).pipe(Effect.provide(FetchHttpClient.layer))))
+})
+
+describe("HttpApiAuthentication's backend runs", () => {
+  it.scoped("once per request, shared by both middlewares", () =>
+    Effect.gen(function*() {
+      let runs = 0
+      const counted = Basic.layer({ verify: (username) => Effect.zipRight(Effect.sync(() => runs++), verify(username)) })
+      yield* withServer(counted, (url) =>
+        Effect.gen(function*() {
+          assert.strictEqual((yield* request(`${url}/dashboard`, { headers: basic("bob", "x") })).status, 200)
+          assert.strictEqual(runs, 1)
+          assert.strictEqual((yield* request(`${url}/admin`, { headers: basic("bob", "x") })).status, 403)
+          assert.strictEqual(runs, 2)
+        }))
+    }))
+
+  it.scoped("a defect in the backend is a 500 with no body, not an anonymous request", () =>
+    withServer(AuthenticationBackendDies, (url) =>
+      Effect.gen(function*() {
+        const broken = yield* request(`${url}/`)
+        assert.deepStrictEqual([broken.status, broken.body], [500, ""])
+      })).pipe(Logger.withMinimumLogLevel(LogLevel.None)))
+})
+
+describe("HttpApiAuthentication's OpenAPI document", () => {
+  const spec = OpenApi.fromApi(Api)
+
+  it("documents the denials of protected operations and the 400 of every operation", () => {
+    const admin = spec.paths["/admin"]!.get!
+    assert.deepStrictEqual(admin.responses[403]!.content, {
+      "text/plain": {
+        schema: { type: "string", enum: ["Forbidden"], description: "The request lacks a required scope" }
+      }
+    })
+    assert.deepStrictEqual(
+      admin.responses[401]!.content!["text/plain"]!.schema,
+      {
+        type: "string",
+        enum: ["Unauthorized"],
+        description: "Authentication is required: see the WWW-Authenticate challenge"
+      }
+    )
+    assert.isDefined(spec.paths["/"]!.get!.responses[400])
+    assert.isUndefined(spec.paths["/"]!.get!.responses[403])
+  })
+
+  it("lists every scheme of the middleware, each with the scopes", () => {
+    class Multi extends HttpApiAuthentication.Tag<Multi>()("test/Multi", {
+      security: { bearer: HttpApiSecurity.bearer, apiKey: HttpApiSecurity.apiKey({ in: "header", key: "x-api-key" }) }
+    }) {}
+    const multi = OpenApi.fromApi(
+      HttpApi.make("multi").add(
+        HttpApiGroup.make("g")
+          .add(HttpApiEndpoint.get("admin", "/admin").pipe(HttpApiAuthentication.requires(["authenticated", "admin"])))
+          .middleware(Multi)
+          .middleware(HttpApiAuthentication.Credentials)
+      )
+    )
+    assert.deepStrictEqual(multi.components.securitySchemes, {
+      bearer: { type: "http", scheme: "bearer" },
+      apiKey: { type: "apiKey", name: "x-api-key", in: "header" }
+    })
+    assert.deepStrictEqual(multi.paths["/admin"]!.get!.security, [
+      { bearer: ["authenticated", "admin"] },
+      { apiKey: ["authenticated", "admin"] }
+    ])
+  })
+})
+
+describe("HttpApiAuthentication fails closed", () => {
+  it.effect("a requirement on an endpoint whose group lacks the middleware stops the layer at start-up", () =>
+    Effect.gen(function*() {
+      const Unguarded = HttpApi.make("unguarded").add(
+        HttpApiGroup.make("open").add(
+          HttpApiEndpoint.get("admin", "/admin").addSuccess(Text).pipe(HttpApiAuthentication.requires("admin"))
+        )
+      )
+      const exit = yield* Layer.build(HttpApiAuthentication.layer(Authentication, Unguarded)).pipe(
+        Effect.provide(BasicLive),
+        Effect.scoped,
+        Effect.exit
+      )
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) {
+        assert.include(String(Cause.squash(exit.cause)), `endpoint "open.admin" requires "admin"`)
+      }
+    }))
+
+  it.scoped("a layer built from another API than the one served answers 500, never as if the endpoint were public", () =>
+    Effect.gen(function*() {
+      const Other = HttpApi.make("other").add(
+        HttpApiGroup.make("pages")
+          .add(HttpApiEndpoint.get("elsewhere", "/elsewhere").addSuccess(Text))
+          .middleware(Authentication)
+          .middleware(HttpApiAuthentication.Credentials)
+      )
+      const Mismatched = HttpApiBuilder.api(Api).pipe(
+        Layer.provide(PagesLive),
+        Layer.provide(HttpApiAuthentication.layer(Authentication, Other)),
+        Layer.provide(BasicLive),
+        Layer.provideMerge(HttpApiBuilder.Router.Live),
+        Layer.merge(HttpApiBuilder.Middleware.layer),
+        Layer.provideMerge(NodeHttpServer.layerContext)
+      )
+      const url = yield* Effect.flatMap(HttpApiBuilder.httpApp, serve).pipe(Effect.provide(Mismatched))
+      const admin = yield* request(`${url}/admin`, { headers: basic("bob", "x") })
+      assert.deepStrictEqual([admin.status, admin.body], [500, ""])
+    }))
+})
