@@ -9,6 +9,7 @@ import * as Either from "effect/Either"
 import type * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
+import { Buffer, isUtf8 } from "node:buffer"
 import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
@@ -29,7 +30,6 @@ export interface Credentials {
 
 const invalid = new AuthenticationError({ message: "Invalid basic auth credentials" })
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
-const utf8 = new TextDecoder("utf-8", { fatal: true })
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
@@ -46,12 +46,10 @@ export const parse = (
   const token = credentialsFor("basic", authorization)
   if (token === undefined) return Either.right(Option.none())
   if (token.length === 0 || !base64.test(token)) return Either.left(invalid)
-  let decoded: string
-  try {
-    decoded = utf8.decode(Uint8Array.from(atob(token), (c) => c.charCodeAt(0)))
-  } catch {
-    return Either.left(invalid)
-  }
+  // the alphabet and padding are checked above, so Buffer's lenient decoder sees only strict base64
+  const bytes = Buffer.from(token, "base64")
+  if (!isUtf8(bytes)) return Either.left(invalid)
+  const decoded = bytes.toString("utf8")
   const colon = decoded.indexOf(":")
   if (colon === -1) return Either.left(invalid)
   return Either.right(Option.some({
