@@ -1,12 +1,13 @@
 /**
  * API keys in a header, a query parameter or a cookie: the parser on its own, and the backend through a real server.
  */
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, Redacted } from "effect"
-import { AuthCredentials, AuthenticationMiddleware, CurrentUser, Password, requires, SimpleUser } from "effect-auth"
+import { AuthCredentials, Password, SimpleUser } from "effect-auth"
 import * as ApiKey from "effect-auth/ApiKey"
 import { request, serve } from "./utils/server.js"
+import { guardedApp } from "./utils/fixtures.js"
 
 const key = "k-0123456789abcdef"
 
@@ -17,18 +18,8 @@ const verify = (presented: Redacted.Redacted<string>) =>
       : Option.none()
   )
 
-const whoami = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
-
-const app = AuthenticationMiddleware(
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/", whoami),
-    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
-  )
-)
-
 const withApp = <A, E>(source: ApiKey.Source, f: (url: string) => Effect.Effect<A, E>) =>
-  Effect.flatMap(serve(app), f).pipe(Effect.provide(ApiKey.layer({ ...source, verify })))
+  Effect.flatMap(serve(guardedApp), f).pipe(Effect.provide(ApiKey.layer({ ...source, verify })))
 
 const anonymous = { authenticated: false, user: "" }
 const robot = { authenticated: true, user: "robot" }

@@ -1,20 +1,17 @@
 /**
  * HTTP Basic: the parser on its own, and bad input through a real server (anonymous or 400, never 500).
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, Redacted } from "effect"
 import {
   AuthCredentials,
   AuthenticationChallenge,
-  AuthenticationMiddleware,
   Basic,
-  CurrentUser,
   Password,
-  requires,
   SimpleUser
 } from "effect-auth"
 import { basic, request, serve } from "./utils/server.js"
+import { guardedApp } from "./utils/fixtures.js"
 
 // alice's password holds colons; anyone else gets in with "pw" (so unicode usernames can be checked end to end)
 const BasicAuth = Basic.layer({
@@ -26,18 +23,8 @@ const BasicAuth = Basic.layer({
     )
 })
 
-const whoami = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
-
-const app = AuthenticationMiddleware(
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/", whoami),
-    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
-  )
-)
-
 const withApp = <A, E>(f: (url: string) => Effect.Effect<A, E>) =>
-  Effect.flatMap(serve(app), f).pipe(Effect.provide(BasicAuth))
+  Effect.flatMap(serve(guardedApp), f).pipe(Effect.provide(BasicAuth))
 
 const anonymous = JSON.stringify({ authenticated: false, user: "" })
 const b64 = (bytes: string | Uint8Array) => Buffer.from(bytes).toString("base64")
@@ -214,7 +201,7 @@ describe("Basic through a real server", () => {
 
   it.scoped("with a realm, anonymous requests to a guarded route get 401 and the challenge", () =>
     Effect.gen(function*() {
-      const url = yield* serve(app)
+      const url = yield* serve(guardedApp)
       const anonymous = yield* request(`${url}/guarded`)
       assert.strictEqual(anonymous.status, 401)
       assert.strictEqual(anonymous.headers.get("www-authenticate"), `Basic realm="admin \\"zone\\"", charset="UTF-8"`)

@@ -1,21 +1,19 @@
 /**
  * Bearer tokens (RFC 6750): the parser on its own, and the backend through a real server.
  */
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, Redacted } from "effect"
 import {
   AuthCredentials,
   AuthenticationChallenge,
   AuthenticationError,
-  AuthenticationMiddleware,
-  CurrentUser,
   Password,
-  requires,
   SimpleUser
 } from "effect-auth"
 import * as Bearer from "effect-auth/Bearer"
 import { request, serve } from "./utils/server.js"
+import { guardedApp } from "./utils/fixtures.js"
 
 const token = "mF_9.B5f-4.1JqM"
 const expired = "expired-token"
@@ -29,18 +27,8 @@ const verify = (presented: Redacted.Redacted<string>) =>
         : Option.none()
     )
 
-const whoami = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
-
-const app = AuthenticationMiddleware(
-  HttpRouter.empty.pipe(
-    HttpRouter.get("/", whoami),
-    HttpRouter.get("/guarded", whoami.pipe(requires("authenticated")))
-  )
-)
-
 const withApp = <A, E>(options: { readonly realm?: string }, f: (url: string) => Effect.Effect<A, E>) =>
-  Effect.flatMap(serve(app), f).pipe(Effect.provide(Bearer.layer({ ...options, verify })))
+  Effect.flatMap(serve(guardedApp), f).pipe(Effect.provide(Bearer.layer({ ...options, verify })))
 
 const bearer = (value: string) => ({ authorization: `Bearer ${value}` })
 

@@ -13,9 +13,8 @@ import {
 } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { assert, describe, it } from "@effect/vitest"
-import { Cause, Effect, Exit, Layer, Logger, LogLevel, Option, Schema } from "effect"
+import { Cause, Effect, Exit, Layer, Logger, LogLevel, Schema } from "effect"
 import {
-  AuthCredentials,
   AuthenticationBackend,
   Basic,
   CurrentCredentials,
@@ -23,10 +22,10 @@ import {
   PermissionDenied,
   Policy,
   requires,
-  SimpleUser
 } from "effect-auth"
 import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
 import { basic, request, serve } from "./utils/server.js"
+import { usersWithScopes } from "./utils/fixtures.js"
 
 // users: alice is an admin, bob is not, carol audits
 const scopesOf: Record<string, ReadonlyArray<string>> = {
@@ -34,13 +33,7 @@ const scopesOf: Record<string, ReadonlyArray<string>> = {
   bob: ["authenticated"],
   carol: ["authenticated", "auditor"]
 }
-const verify = (username: string) =>
-  Effect.succeed(
-    Option.map(
-      Option.fromNullable(scopesOf[username]),
-      (scopes) => [new AuthCredentials(scopes), new SimpleUser(username)] as const
-    )
-  )
+const verify = usersWithScopes(scopesOf)
 const BasicLive = Basic.layer({ verify })
 const BasicWithRealm = Basic.layer({ verify, realm: "staff" })
 const AuthenticationBackendDies = AuthenticationBackend.layer(Effect.dieMessage("the user store is down"))

@@ -1,34 +1,27 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import type { Layer} from "effect";
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Redacted } from "effect"
 import {
-  AuthCredentials,
   AuthenticationBackend,
   AuthenticationError,
   AuthenticationMiddleware,
   Basic,
   CurrentUser,
   Policy,
-  requires,
-  SimpleUser
+  requires
 } from "effect-auth"
 import { basic, connect, request, serve } from "./utils/server.js"
+import { usersWithScopes } from "./utils/fixtures.js"
 
-// users: alice is an admin, bob is not; the password is the username reversed
+// users: alice is an admin, bob is not (any password)
 const scopesOf: Record<string, ReadonlyArray<string>> = {
   alice: ["authenticated", "admin"],
   bob: ["authenticated"],
   "zoë": ["authenticated"],
   "p:w": ["authenticated"]
 }
-const verify = (username: string) =>
-  Effect.succeed(
-    Option.map(
-      Option.fromNullable(scopesOf[username]),
-      (scopes) => [new AuthCredentials(scopes), new SimpleUser(username)] as const
-    )
-  )
+const verify = usersWithScopes(scopesOf)
 const BasicLive = Basic.layer({ verify })
 const BasicWithRealm = Basic.layer({ verify, realm: "staff" })
 

@@ -13,14 +13,12 @@ import {
   SimpleUser
 } from "effect-auth"
 import { basic, connect, request, serve } from "./utils/server.js"
+import { whoami } from "./utils/fixtures.js"
 
 // the test suite's BasicAuth backend: any Basic credentials are that user, with scope "authenticated"
 const BasicAuth = Basic.layer({
   verify: (username) => Effect.succeedSome([new AuthCredentials(["authenticated"]), new SimpleUser(username)] as const)
 })
-
-const whoami = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
 
 // Starlette's decorator stacked under another one: here, a service provided around the guarded handler
 class Additional extends Context.Tag("test/Additional")<Additional, string>() {}
