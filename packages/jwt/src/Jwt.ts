@@ -16,6 +16,7 @@ import type * as Schema from "effect/Schema"
 import type { AuthCredentials, Authenticate, AuthenticationError, User } from "effect-auth"
 import { AuthenticationBackend, Bearer } from "effect-auth"
 import type { CryptoKey, JWK, KeyObject } from "jose"
+import { Buffer } from "node:buffer"
 import * as config from "./internal/config.js"
 import { invalidToken } from "./internal/errors.js"
 import * as jwks from "./internal/jwks.js"
@@ -160,6 +161,15 @@ export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
 
 const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
+// A compact JWS whose signature is written canonically: base64url leaves some low bits of the last character unused
+// and decoders ignore them, so without this check one token would have several spellings (4 for HS256, 16 for
+// RS256), and a denylist keyed on the token text could be walked around.
+const isCanonicalJws = (token: string): boolean => {
+  if (!compactJws.test(token)) return false
+  const signature = token.slice(token.lastIndexOf(".") + 1)
+  return Buffer.from(signature, "base64url").toString("base64url") === signature
+}
+
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
  * may want it); `Some` for a Bearer one shaped like a compact JWS; an `AuthenticationError` (401, `invalid_token`)
@@ -173,8 +183,7 @@ export const parse = (
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> =>
   Either.flatMap(
     Either.mapLeft(Bearer.parse(authorization), () => invalidToken),
-    (token) =>
-      Option.isSome(token) && !compactJws.test(Redacted.value(token.value)) ? Either.left(invalidToken) : Either.right(token)
+    (token) => Option.isSome(token) && !isCanonicalJws(Redacted.value(token.value)) ? Either.left(invalidToken) : Either.right(token)
   )
 
 /**

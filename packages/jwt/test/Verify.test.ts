@@ -93,18 +93,18 @@ describe("Jwt.parse", () => {
     assert.deepStrictEqual(Jwt.parse(undefined), Either.right(Option.none()))
     assert.deepStrictEqual(Jwt.parse("Basic dG9tOnNlY3JldA=="), Either.right(Option.none()))
     assert.deepStrictEqual(Jwt.parse("Bearerx a.b.c"), Either.right(Option.none()))
-    for (const header of ["Bearer a.b.c", "bearer a.b.c", "BEARER   a.b.c  ", "Bearer\ta.b.c"]) {
+    for (const header of ["Bearer a.b.cQ", "bearer a.b.cQ", "BEARER   a.b.cQ  ", "Bearer\ta.b.cQ"]) {
       const parsed = Jwt.parse(header)
       assert.isTrue(Either.isRight(parsed) && Option.isSome(parsed.right), header)
       if (Either.isRight(parsed) && Option.isSome(parsed.right)) {
-        assert.strictEqual(Redacted.value(parsed.right.value), "a.b.c")
-        assert.notInclude(String(parsed.right.value), "a.b.c") // never printed
+        assert.strictEqual(Redacted.value(parsed.right.value), "a.b.cQ")
+        assert.notInclude(String(parsed.right.value), "a.b.cQ") // never printed
       }
     }
   })
 
-  it("a Bearer header without a compact JWS is invalid_token", () => {
-    for (const header of ["Bearer", "Bearer ", "Bearer a.b", "Bearer a.b.c.d", "Bearer a b c", "Bearer a.b.c=", "Bearer a+b.c.d"]) {
+  it("a Bearer header without a canonical compact JWS is invalid_token", () => {
+    for (const header of ["Bearer", "Bearer ", "Bearer a.b", "Bearer a.b.c.d", "Bearer a b c", "Bearer a.b.c=", "Bearer a+b.c.d", "Bearer a.b.c", "Bearer a.b.cR"]) {
       const parsed = Jwt.parse(header)
       assert.isTrue(Either.isLeft(parsed), header)
       if (Either.isLeft(parsed)) {
