@@ -3,6 +3,9 @@
  * decision, and the whole app effect on a prebuilt request (no HTTP). For the end-to-end ratio, see http.ts.
  *
  * Run: pnpm bench:micro
+ *
+ * Last results (2026-11-29, median latency): Basic.parse 1192 ns; hasRequiredScope 80 ns; Policy.decide 130 ns;
+ * app effect plain 9659 ns, with middleware + Basic + requires 11772 ns (+2.1 µs per request).
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Context, Effect, Layer, Runtime } from "effect"

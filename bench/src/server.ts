@@ -4,11 +4,12 @@
  * - plain: the route, no authentication
  * - auth: AuthenticationMiddleware + Basic backend + requires("authenticated") on the route
  */
+import type { HttpApp } from "@effect/platform"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer, Logger, LogLevel } from "effect"
-import { AuthCredentials, AuthenticationMiddleware, Basic, requires, SimpleUser } from "effect-auth"
+import { AuthCredentials, AuthenticationBackend, AuthenticationMiddleware, Basic, CurrentUser, requires, SimpleUser } from "effect-auth"
 import { createServer } from "node:http"
 
 const variant = process.argv[2] ?? "plain"
@@ -19,9 +20,17 @@ const BackendLive = Basic.layer({
   verify: (username) => Effect.succeedSome([credentials, new SimpleUser(username)] as const)
 })
 
-const app = variant === "plain"
-  ? HttpRouter.empty.pipe(HttpRouter.get("/", hello))
-  : AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated")))))
+const variants: Record<string, HttpApp.Default<any, any>> = {
+  plain: HttpRouter.empty.pipe(HttpRouter.get("/", hello)),
+  auth: AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated"))))),
+  // for finding where the cost is
+  "middleware-only": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello))),
+  "anonymous-backend": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello))).pipe(
+    Effect.provide(AuthenticationBackend.layer(Effect.succeedNone))
+  ),
+  "provide-service": HttpRouter.empty.pipe(HttpRouter.get("/", hello)).pipe(Effect.provideService(CurrentUser, new SimpleUser("x")))
+}
+const app = variants[variant]!
 
 // the bench asks for this process's CPU time over IPC: CPU per request is steadier than requests per second on a
 // shared machine

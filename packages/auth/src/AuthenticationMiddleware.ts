@@ -11,7 +11,7 @@ import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { provideAuth } from "./internal/provide.js"
+import { attachAuth } from "./internal/provide.js"
 import { UnauthenticatedUser } from "./User.js"
 
 /**
@@ -55,12 +55,10 @@ const make = <EH, RH>(options: AuthenticationMiddlewareOptions<EH, RH>) => {
     }
     const onSuccess = (result: AuthResult): HttpApp.Default<E, Exclude<R, CurrentUser | CurrentCredentials>> =>
       result._tag === "None"
-        ? provideAuth(app, anonymousCredentials, anonymousUser)
-        : provideAuth(app, result.value[0], result.value[1])
-    return Effect.flatMap(
-      AuthenticationBackend,
-      (authenticate) => Effect.matchCauseEffect(authenticate, { onFailure, onSuccess })
-    )
+        ? attachAuth(app, anonymousCredentials, anonymousUser)
+        : attachAuth(app, result.value[0], result.value[1])
+    // built once per app: a request costs a context lookup and a match
+    return Effect.flatMap(AuthenticationBackend, (authenticate) => Effect.matchCauseEffect(authenticate, { onFailure, onSuccess }))
   }
 }
 
