@@ -5,7 +5,7 @@
  * server's CPU time per request (steadier than throughput on a shared machine), and the ratios auth/plain
  * (the target is >= 0.95).
  *
- * Run: pnpm bench:http  (PAIRS=n, DURATION=seconds per burst)
+ * Run: pnpm bench:http  (PAIRS=n, DURATION=seconds per burst, VARIANT=auth|middleware-only against plain)
  *
  * Last results (2026-11-29; see ../README.md for how to read them on this shared host):
  *   plain: 7494 req/s, 138.3 µs CPU/request

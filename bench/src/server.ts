@@ -3,13 +3,14 @@
  * the port. Variants:
  * - plain: the route, no authentication
  * - auth: AuthenticationMiddleware + Basic backend + requires("authenticated") on the route
+ * - middleware-only: AuthenticationMiddleware + Basic backend, no requires
  */
 import type { HttpApp } from "@effect/platform"
 import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Effect, Layer, Logger, LogLevel } from "effect"
-import { AuthCredentials, AuthenticationBackend, AuthenticationMiddleware, Basic, CurrentUser, requires, SimpleUser } from "effect-auth"
+import { AuthCredentials, AuthenticationMiddleware, Basic, requires, SimpleUser } from "effect-auth"
 import { createServer } from "node:http"
 
 const variant = process.argv[2] ?? "plain"
@@ -23,12 +24,8 @@ const BackendLive = Basic.layer({
 const variants: Record<string, HttpApp.Default<any, any>> = {
   plain: HttpRouter.empty.pipe(HttpRouter.get("/", hello)),
   auth: AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated"))))),
-  // for finding where the cost is
-  "middleware-only": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello))),
-  "anonymous-backend": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello))).pipe(
-    Effect.provide(AuthenticationBackend.layer(Effect.succeedNone))
-  ),
-  "provide-service": HttpRouter.empty.pipe(HttpRouter.get("/", hello)).pipe(Effect.provideService(CurrentUser, new SimpleUser("x")))
+  // the middleware and the backend without requires, for finding where the cost is
+  "middleware-only": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello)))
 }
 const app = variants[variant]!
 
