@@ -7,13 +7,14 @@
 import { Jwt } from "@effect-auth/jwt"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted, Schema, TestClock } from "effect"
+import { Effect, Redacted, TestClock } from "effect"
 import type { Layer } from "effect"
 import * as FastCheck from "effect/FastCheck"
 import type { AuthenticationBackend } from "effect-auth"
 import { AuthenticationMiddleware, CurrentUser, requires } from "effect-auth"
 import type { Reply } from "effect-auth/NodeTesting"
 import { request, serve } from "effect-auth/NodeTesting"
+import { AppUser, now, nowSeconds } from "./fixtures.js"
 import { base64url, exportSPKI, generateKeyPair, SignJWT } from "jose"
 import { createHmac, KeyObject, sign as rsaSign } from "node:crypto"
 
@@ -28,19 +29,7 @@ const spki = new TextEncoder().encode(await exportSPKI(rsa.publicKey))
 const secret = "a-shared-secret-of-at-least-32-bytes!"
 const secretBytes = new TextEncoder().encode(secret)
 
-// 2023-11-14T22:13:20Z: the TestClock is set to it, and tokens are issued at it
-const now = 1_700_000_000_000
-const nowSeconds = now / 1000
 
-class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String, name: Schema.String }) {
-  readonly isAuthenticated = true
-  get displayName(): string {
-    return this.name
-  }
-  get identity(): string {
-    return this.sub
-  }
-}
 
 // fixed bodies only, so that nothing a client sends can come back
 const app = AuthenticationMiddleware(HttpRouter.empty.pipe(

@@ -11,6 +11,7 @@ import { AuthCredentials, AuthenticationMiddleware, CurrentCredentials, CurrentU
 import type { JWK } from "jose"
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose"
 import { bearer, jwksServer, request, serve } from "./utils.js"
+import { AppUser, now, nowSeconds } from "./fixtures.js"
 
 // Keys never change once made, so the suite makes them once (RSA key generation is slow).
 const rsa = await generateKeyPair("RS256", { extractable: true })
@@ -25,19 +26,7 @@ const publicJwk = async (key: CryptoKey, kid: string): Promise<JWK> => ({
   use: "sig"
 })
 
-// 2023-11-14T22:13:20Z: the TestClock is set to it, and tokens are issued at it
-const now = 1_700_000_000_000
-const nowSeconds = now / 1000
 
-class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String, name: Schema.String }) {
-  readonly isAuthenticated = true
-  get displayName(): string {
-    return this.name
-  }
-  get identity(): string {
-    return this.sub
-  }
-}
 
 const alice = { sub: "user-1", name: "Alice", iss: "https://issuer.test/", aud: "api" }
 
