@@ -2,6 +2,8 @@ import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
 import { CurrentCredentials, CurrentUser, hasRequiredScope, Policy, requires, Testing } from "effect-auth"
+import { guardedApp } from "./utils/fixtures.js"
+import { request as get, serve } from "./utils/server.js"
 
 const request = HttpServerRequest.fromWeb(new Request("http://localhost/reports"))
 const secret = Effect.succeed("secret").pipe(
@@ -19,6 +21,14 @@ describe("Testing", () => {
       assert.strictEqual(anonymous.status, 403)
       const user = yield* CurrentUser.pipe(Testing.runAs(Testing.anonymous))
       assert.isFalse(user.isAuthenticated)
+    }))
+
+  it.scoped("Testing.layer serves a whole app as a principal", () =>
+    Effect.gen(function*() {
+      const alice = yield* serve(guardedApp).pipe(Effect.provide(Testing.layer(Testing.principal("alice", ["authenticated"]))))
+      assert.strictEqual((yield* get(`${alice}/guarded`)).body, `{"authenticated":true,"user":"alice"}`)
+      const anonymous = yield* serve(guardedApp).pipe(Effect.provide(Testing.layer(Testing.anonymous)))
+      assert.strictEqual((yield* get(`${anonymous}/guarded`)).status, 403)
     }))
 
   it.prop(

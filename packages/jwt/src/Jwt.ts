@@ -154,10 +154,7 @@ export type Options<A, I> = LocalKeyOptions<A, I> | RemoteKeySetOptions<A, I>
  * @since 0.1.0
  * @category models
  */
-export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
-  readonly [AuthCredentials, User],
-  AuthenticationError
->
+export type Verify = verify.Verify
 
 const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
 
