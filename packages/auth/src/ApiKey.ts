@@ -3,17 +3,17 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import { AuthenticationError } from "./AuthenticationError.js"
-import type { User } from "./User.js"
+import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
+import * as skeleton from "./internal/credentials.js"
 
 /**
  * Where the key is: a header (`name` matched case-insensitively), a query parameter or a cookie (`name` exact).
@@ -27,8 +27,8 @@ export interface Source {
   readonly name: string
 }
 
-const malformed = new AuthenticationError({ message: "Malformed API key" })
-const rejected = new AuthenticationError({ message: "Invalid API key", status: 401 })
+const malformed = new InvalidCredentials({ message: "Malformed API key" })
+const rejected = new RejectedCredentials({ message: "Invalid API key" })
 
 // visible ASCII, no spaces: what generated keys are made of. A repeated header arrives joined with ", ",
 // so it fails here too.
@@ -36,16 +36,16 @@ const visible = /^[\x21-\x7e]+$/
 
 /**
  * Reads a key's raw value(s): `None` when it is absent (anonymous); `Some(key)`, `Redacted`, for one key of visible
- * ASCII characters; otherwise an `AuthenticationError` that never echoes the key: 401 "Invalid API key" for an empty
- * key, 400 "Malformed API key" for one with other characters (spaces, controls, non-ASCII) or for a query parameter
- * given more than once.
+ * ASCII characters; otherwise an error that never echoes the key: `RejectedCredentials` (401, "Invalid API key") for
+ * an empty key, `InvalidCredentials` (400, "Malformed API key") for one with other characters (spaces, controls,
+ * non-ASCII) or for a query parameter given more than once.
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parse = (
   value: string | ReadonlyArray<string> | undefined
-): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> => {
+): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials | RejectedCredentials> => {
   if (value === undefined) return Either.right(Option.none())
   if (typeof value !== "string") {
     if (value.length === 0) return Either.right(Option.none())
@@ -64,14 +64,8 @@ const queryValues = (url: string, name: string): ReadonlyArray<string> => {
   return new URLSearchParams(hash === -1 ? url.slice(question + 1) : url.slice(question + 1, hash)).getAll(name)
 }
 
-/**
- * The raw value(s) of the key in a request, before {@link parse}. The query is read from the request's URL, since
- * the middleware runs before the router (which is what provides `ParsedSearchParams`).
- *
- * @since 0.1.0
- * @category parsing
- */
-export const read = (
+// the raw value(s) of the key; the query is read from the URL, since the middleware runs before the router
+const read = (
   source: Source
 ): (request: HttpServerRequest.HttpServerRequest) => string | ReadonlyArray<string> | undefined => {
   const name = source.name
@@ -88,50 +82,43 @@ export const read = (
 }
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface ApiKeyOptions<R> extends Source {
+export interface Options<R> extends Source {
   /**
-   * Checks a key: `Some([credentials, user])` to accept it, `None` to reject it (401, "Invalid API key"), or an
-   * `AuthenticationError` of its own. Compare stored keys in constant time (`Password.equals`), or look up a hash.
+   * Checks a key: `Some([credentials, user])` to accept it, `None` to reject it (`RejectedCredentials`, 401,
+   * "Invalid API key"), or an error of its own. It may use services: they become the Layer's requirements. Compare
+   * stored keys in constant time (`Password.equals`), or look up a hash.
    */
   readonly verify: (
     key: Redacted.Redacted<string>
-  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, User]>, AuthenticationError, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
 }
 
 /**
- * An API key backend's `authenticate`: no key is anonymous; an empty or rejected key is a 401
- * ("Invalid API key"); a malformed one a 400 ("Malformed API key"); an accepted one is the user `verify` answers.
- * No response echoes the key.
+ * The API key backend, built once (with the services `verify` uses): no key is anonymous; an empty or rejected key
+ * is `RejectedCredentials` (401, "Invalid API key"); a malformed one `InvalidCredentials` (400, "Malformed API key");
+ * an accepted one is the user `verify` answers. No response echoes the key. It declares no `WWW-Authenticate`
+ * challenge (there is no standard scheme for API keys), so `requires` answers anonymous requests with 403.
  *
  * Keys in the query end up in access logs and browser histories: prefer a header.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export const authenticate = <R>(
-  options: ApiKeyOptions<R>
-): Effect.Effect<AuthResult, AuthenticationError, R | HttpServerRequest.HttpServerRequest> => {
+export const make = <R = never>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R> => {
   if (options.name.length === 0) throw new TypeError("ApiKey: the key's name must not be empty")
   const readKey = read(options)
-  const verify = options.verify
-  const refused = Effect.fail(rejected)
-  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const parsed = parse(readKey(request))
-    if (parsed._tag === "Left") return Effect.fail(parsed.left)
-    if (parsed.right._tag === "None") return Effect.succeedNone
-    return Effect.flatMap(
-      verify(parsed.right.value),
-      (result): Effect.Effect<AuthResult, AuthenticationError> => result._tag === "None" ? refused : Effect.succeed(result)
-    )
+  return skeleton.make({
+    read: (request: HttpServerRequest.HttpServerRequest) => parse(readKey(request)),
+    verify: options.verify,
+    refused: rejected
   })
 }
 
 /**
- * The API key backend as a Layer. It declares no `WWW-Authenticate` challenge (there is no standard scheme for
- * API keys), so `requires` answers anonymous requests with 403.
+ * The API key backend as a Layer; `verify`'s services are its requirements.
  *
  * @example
  * ```ts
@@ -153,5 +140,5 @@ export const authenticate = <R>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: ApiKeyOptions<never>): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(authenticate(options))
+export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> =>
+  Layer.effect(AuthenticationBackend, make(options))

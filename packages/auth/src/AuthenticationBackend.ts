@@ -1,4 +1,6 @@
 /**
+ * Starlette's `AuthenticationBackend`: what reads a request and answers who made it.
+ *
  * @since 0.1.0
  */
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -6,8 +8,10 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { AuthCredentials } from "./AuthCredentials.js"
-import type { AuthenticationError } from "./AuthenticationError.js"
+import { AuthCredentials } from "./AuthCredentials.js"
+import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import { Authentication } from "./CurrentUser.js"
+import { UnauthenticatedUser } from "./User.js"
 import type { User } from "./User.js"
 
 /**
@@ -19,19 +23,24 @@ import type { User } from "./User.js"
 export type AuthResult = Option.Option<readonly [AuthCredentials, User]>
 
 /**
- * Starlette's `authenticate(request)`: read the request, answer who made it.
- * Fail with `AuthenticationError` when the request presents credentials that cannot be accepted.
+ * Starlette's `authenticate(request)`: read the request, answer who made it. Fail with an `AuthenticationError`
+ * when the request presents credentials that cannot be accepted, and with `ServiceUnavailable` when the backend
+ * cannot decide for now (a key set that cannot be fetched).
  *
  * @since 0.1.0
  * @category models
  */
-export type Authenticate = Effect.Effect<AuthResult, AuthenticationError, HttpServerRequest.HttpServerRequest>
+export type Authenticate = Effect.Effect<
+  AuthResult,
+  AuthenticationError | ServiceUnavailable,
+  HttpServerRequest.HttpServerRequest
+>
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface BackendOptions {
+export interface Options {
   /**
    * The `WWW-Authenticate` challenge(s) this backend answers an anonymous request with when `requires` denies it
    * (a 401 then, instead of 403), e.g. `Basic realm="admin"` or `Bearer`.
@@ -40,19 +49,43 @@ export interface BackendOptions {
 }
 
 /**
- * The `WWW-Authenticate` challenges of the app's backend(s), for `requires` to answer anonymous denials with 401.
- * Empty (Starlette's plain 403) unless the backend's Layer declares one.
- *
- * @since 0.1.0
- * @category tags
+ * @since 0.2.0
  */
-export class AuthenticationChallenge extends Context.Reference<AuthenticationChallenge>()(
-  "effect-auth/AuthenticationChallenge",
-  { defaultValue: (): ReadonlyArray<string> => [] }
-) {}
+export declare namespace AuthenticationBackend {
+  /**
+   * A backend: its `authenticate`, and what it declares about itself (its challenges), travelling together so that
+   * whatever provides the backend provides all of it. Make one with {@link AuthenticationBackend.make}.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export interface Service {
+    readonly authenticate: Authenticate
+    /** The `WWW-Authenticate` challenges, in order. */
+    readonly challenges: ReadonlyArray<string>
+    /** What an anonymous request is given: made once, here, so that it costs nothing per request. */
+    readonly anonymous: Authentication
+  }
+}
 
 const toChallenges = (challenge: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
-  challenge === undefined ? [] : typeof challenge === "string" ? [challenge] : challenge
+  Object.freeze(challenge === undefined ? [] : typeof challenge === "string" ? [challenge] : [...challenge])
+
+const anonymousCredentials = new AuthCredentials()
+const anonymousUser = new UnauthenticatedUser()
+
+const make = (authenticate: Authenticate, options?: Options): AuthenticationBackend.Service => {
+  const challenges = toChallenges(options?.challenge)
+  return {
+    authenticate,
+    challenges,
+    anonymous: new Authentication(
+      anonymousUser,
+      anonymousCredentials,
+      challenges.length === 0 ? undefined : challenges.join(", ")
+    )
+  }
+}
 
 /**
  * The authentication backend the middleware runs on every request, provided through a Layer.
@@ -77,76 +110,73 @@ const toChallenges = (challenge: string | ReadonlyArray<string> | undefined): Re
  */
 export class AuthenticationBackend extends Context.Tag("effect-auth/AuthenticationBackend")<
   AuthenticationBackend,
-  Authenticate
+  AuthenticationBackend.Service
 >() {
   /**
-   * A backend from its `authenticate` effect.
+   * A backend from its `authenticate` effect and its challenges.
+   *
+   * @since 0.2.0
+   * @category constructors
+   */
+  static make(authenticate: Authenticate, options?: Options): AuthenticationBackend.Service {
+    return make(authenticate, options)
+  }
+
+  /**
+   * A backend as a Layer: from its `authenticate` effect (and options), or from a backend made already.
    *
    * @since 0.1.0
    * @category layers
    */
-  static layer(authenticate: Authenticate, options?: BackendOptions): Layer.Layer<AuthenticationBackend> {
-    return Layer.succeedContext(
-      Context.make(AuthenticationBackend, authenticate).pipe(
-        Context.add(AuthenticationChallenge, toChallenges(options?.challenge))
-      )
-    )
+  static layer(
+    backend: Authenticate | AuthenticationBackend.Service,
+    options?: Options
+  ): Layer.Layer<AuthenticationBackend> {
+    return Layer.succeed(AuthenticationBackend, Effect.isEffect(backend) ? make(backend, options) : backend)
   }
 
   /**
-   * A backend built once at start-up, e.g. from services it closes over (a user store, a key set):
-   * the per-request effect then needs nothing but the request.
+   * A backend built once at start-up, e.g. from services it closes over (a user store, a key set): the per-request
+   * effect then needs nothing but the request.
    *
    * @since 0.1.0
    * @category layers
    */
   static layerEffect<E, R>(
-    make: Effect.Effect<Authenticate, E, R>,
-    options?: BackendOptions
+    backend: Effect.Effect<AuthenticationBackend.Service, E, R>
   ): Layer.Layer<AuthenticationBackend, E, R> {
-    return Layer.effectContext(Effect.map(make, (authenticate) =>
-      Context.make(AuthenticationBackend, authenticate).pipe(
-        Context.add(AuthenticationChallenge, toChallenges(options?.challenge))
-      )))
+    return Layer.effect(AuthenticationBackend, backend)
   }
 
   /**
-   * Tries backends in order: the first `Some` wins, `None` falls through to the next, and an
-   * `AuthenticationError` stops the search and is reported (a backend fails only when the request used its
-   * scheme, so a later backend never masks it). Their challenges are all offered, in order.
+   * Tries backends in order: the first `Some` wins, `None` falls through to the next, and an error stops the search
+   * and is reported (a backend fails only when the request used its scheme, so a later backend never masks it).
+   * Their challenges are all offered, in order.
    *
    * @example
    * ```ts
-   * import { AuthenticationBackend, Basic } from "effect-auth"
+   * import { AuthenticationBackend, Basic, Bearer } from "effect-auth"
    * import { Effect } from "effect"
    *
-   * declare const BearerLive: import("effect").Layer.Layer<AuthenticationBackend>
-   * const BasicLive = Basic.layer({ realm: "app", verify: () => Effect.succeedNone })
-   * const BackendLive = AuthenticationBackend.firstOf(BearerLive, BasicLive)
+   * const BackendLive = AuthenticationBackend.layerEffect(
+   *   Effect.map(
+   *     Effect.all([
+   *       Bearer.make({ verify: () => Effect.succeedNone }),
+   *       Basic.make({ realm: "app", verify: () => Effect.succeedNone })
+   *     ]),
+   *     (backends) => AuthenticationBackend.firstOf(...backends)
+   *   )
+   * )
    * ```
    *
    * @since 0.1.0
    * @category combinators
    */
-  static firstOf<const Layers extends ReadonlyArray<Layer.Layer<AuthenticationBackend, any, any>>>(
-    ...layers: Layers
-  ): Layer.Layer<
-    AuthenticationBackend,
-    Layer.Layer.Error<Layers[number]>,
-    Layer.Layer.Context<Layers[number]>
-  > {
-    return Layer.scopedContext(Effect.gen(function*() {
-      const backends: Array<Authenticate> = []
-      const challenges: Array<string> = []
-      for (const layer of layers) {
-        const context = yield* Layer.build(layer)
-        backends.push(Context.get(context, AuthenticationBackend))
-        challenges.push(...Context.get(context as Context.Context<never>, AuthenticationChallenge))
-      }
-      return Context.make(AuthenticationBackend, firstOf(backends)).pipe(
-        Context.add(AuthenticationChallenge, challenges)
-      )
-    }))
+  static firstOf(...backends: ReadonlyArray<AuthenticationBackend.Service>): AuthenticationBackend.Service {
+    return make(
+      firstOf(backends.map((backend) => backend.authenticate)),
+      { challenge: backends.flatMap((backend) => backend.challenges) }
+    )
   }
 }
 

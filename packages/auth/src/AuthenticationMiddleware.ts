@@ -1,4 +1,6 @@
 /**
+ * Starlette's `AuthenticationMiddleware`.
+ *
  * @since 0.1.0
  */
 import type * as HttpApp from "@effect/platform/HttpApp"
@@ -6,13 +8,12 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
 import * as Effect from "effect/Effect"
-import { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { attachAuth } from "./internal/provide.js"
-import { UnauthenticatedUser } from "./User.js"
+import { Authentication } from "./CurrentUser.js"
+import { provideAuthentication } from "./internal/provide.js"
 
 /**
  * @since 0.1.0
@@ -20,70 +21,94 @@ import { UnauthenticatedUser } from "./User.js"
  */
 export interface AuthenticationMiddlewareOptions<EH, RH> {
   /**
-   * Starlette's `on_error`: the response for a request whose credentials the backend refused.
-   * Without it the `AuthenticationError` stays in the error channel (catch it with `Effect.catchTag`),
-   * and renders as 400 `text/plain` when nothing handles it.
+   * Starlette's `on_error`: the response for a request whose credentials the backend refused (or could not check:
+   * `ServiceUnavailable`). Without it (plain `AuthenticationMiddleware`) the error stays in the error channel (catch
+   * it with `Effect.catchTag`), and renders itself when nothing handles it (400 `text/plain` for invalid credentials).
    */
-  readonly onError?:
-    | ((
-      error: AuthenticationError,
-      request: HttpServerRequest.HttpServerRequest
-    ) => Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH>)
-    | undefined
+  readonly onError: (
+    error: AuthenticationError | ServiceUnavailable,
+    request: HttpServerRequest.HttpServerRequest
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH>
 }
 
-const anonymousCredentials = new AuthCredentials()
-const anonymousUser = new UnauthenticatedUser()
+/**
+ * What the middleware does to an app: it discharges the handlers' need for the user and the credentials, and needs
+ * the backend instead.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable, RH = never> = HttpApp.Default<
+  E | EH,
+  Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
+>
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
 
-const make = <EH, RH>(options: AuthenticationMiddlewareOptions<EH, RH>) => {
+const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
   const onError = options.onError
-  return <E, R>(app: HttpApp.Default<E, R>) => {
+  return <E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R, EH, RH> => {
     const onFailure = (
-      cause: Cause.Cause<AuthenticationError>
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, AuthenticationError | EH, RH | HttpServerRequest.HttpServerRequest> => {
+      cause: Cause.Cause<AuthenticationError | ServiceUnavailable>
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH | HttpServerRequest.HttpServerRequest> => {
       const failure = Cause.failureOption(cause)
       if (failure._tag === "Some") {
         return onError === undefined
-          ? Effect.fail(failure.value)
+          ? Effect.fail(failure.value as EH)
           : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => onError(failure.value, request))
       }
       if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
-      // A bug in the backend, not a refusal: log it in full, answer without a stack or a secret.
+      // a bug in the backend, not a refusal: log it in full, answer without a stack or a secret
       return Effect.as(Effect.logError("AuthenticationBackend failed unexpectedly", cause), internalServerError)
     }
-    const onSuccess = (result: AuthResult): HttpApp.Default<E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-      result._tag === "None"
-        ? attachAuth(app, anonymousCredentials, anonymousUser)
-        : attachAuth(app, result.value[0], result.value[1])
-    // built once per app: a request costs a context lookup and a match
-    return Effect.flatMap(AuthenticationBackend, (authenticate) => Effect.matchCauseEffect(authenticate, { onFailure, onSuccess }))
+    // built once per backend (there is one, in practice): a request then costs a context lookup, the backend's
+    // own work and one context entry
+    const build = (backend: AuthenticationBackend.Service) => {
+      const anonymous = provideAuthentication(app, backend.anonymous)
+      const challenge = backend.anonymous.challenge
+      return Effect.matchCauseEffect(backend.authenticate, {
+        onFailure,
+        onSuccess: (result: AuthResult) =>
+          result._tag === "None"
+            ? anonymous
+            : provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
+      })
+    }
+    let lastBackend: AuthenticationBackend.Service | undefined
+    let lastBuilt: ReturnType<typeof build> | undefined
+    return Effect.flatMap(AuthenticationBackend, (backend) => {
+      if (backend !== lastBackend) {
+        lastBuilt = build(backend)
+        lastBackend = backend
+      }
+      return lastBuilt!
+    }) as Authenticated<E, R, EH, RH>
   }
 }
 
-const defaultMiddleware = make({})
+const defaultMiddleware = make<AuthenticationError | ServiceUnavailable, never>({})
 
 /**
  * Starlette's `AuthenticationMiddleware`: runs the `AuthenticationBackend` on every request (HTTP and websocket
  * upgrade) before routing, and gives handlers `CurrentUser` and `CurrentCredentials`. Wrap the whole app with it
- * (not `HttpRouter.use`, which skips unmatched paths), so a malformed `Authorization` header is a 400 even on a 404 path.
+ * (not `HttpRouter.use`, which skips unmatched paths), so a malformed `Authorization` header is a 400 even on a
+ * path that does not exist.
  *
  * The handlers' need for the user is discharged at the type level: the result no longer requires `CurrentUser` or
- * `CurrentCredentials`, and requires `AuthenticationBackend` instead.
+ * `CurrentCredentials`, and requires `AuthenticationBackend` instead. `AuthenticationMiddleware.make({ onError })`
+ * gives one with Starlette's `on_error`.
  *
  * @example
  * ```ts
  * import { AuthenticationMiddleware } from "effect-auth"
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
- * import { Effect } from "effect"
  *
  * const router = HttpRouter.empty.pipe(HttpRouter.get("/", HttpServerResponse.text("hello")))
  *
  * const app = AuthenticationMiddleware(router)
  * // or, with Starlette's on_error:
- * const custom = AuthenticationMiddleware({
- *   onError: (error) => HttpServerResponse.json({ error: error.message }, { status: 401 })
+ * const custom = AuthenticationMiddleware.make({
+ *   onError: (error) => HttpServerResponse.json({ error: error.message }, { status: error.status })
  * })(router)
  * ```
  *
@@ -91,12 +116,13 @@ const defaultMiddleware = make({})
  * @category middleware
  */
 export const AuthenticationMiddleware: {
-  <E, R>(app: HttpApp.Default<E, R>): HttpApp.Default<
-    E | AuthenticationError,
-    Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend
-  >
-  <EH = never, RH = never>(options: AuthenticationMiddlewareOptions<EH, RH>): <E, R>(
-    app: HttpApp.Default<E, R>
-  ) => HttpApp.Default<E | EH, Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH>
-} = ((appOrOptions: any): any =>
-  Effect.isEffect(appOrOptions) ? defaultMiddleware(appOrOptions as any) : make(appOrOptions)) as any
+  <E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R>
+  /**
+   * The middleware with options: Starlette's `on_error`.
+   *
+   * @since 0.2.0
+   */
+  readonly make: <EH, RH>(
+    options: AuthenticationMiddlewareOptions<EH, RH>
+  ) => <E, R>(app: HttpApp.Default<E, R>) => Authenticated<E, R, EH, RH>
+} = Object.assign(<E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R> => defaultMiddleware(app), { make })

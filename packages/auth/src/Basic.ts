@@ -3,19 +3,18 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { Buffer, isUtf8 } from "node:buffer"
-import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import { AuthenticationError } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import { InvalidCredentials } from "./AuthenticationError.js"
 import { credentialsFor } from "./internal/authorization.js"
-import type { User } from "./User.js"
+import * as skeleton from "./internal/credentials.js"
 
 /**
  * What a Basic `Authorization` header holds. The password is `Redacted` from the moment it is parsed.
@@ -28,21 +27,23 @@ export interface Credentials {
   readonly password: Redacted.Redacted<string>
 }
 
-const invalid = new AuthenticationError({ message: "Invalid basic auth credentials" })
+const invalid = new InvalidCredentials({ message: "Invalid basic auth credentials" })
+// RFC 7617 §2: neither the user-id nor the password may contain control characters (CTL: U+0000–U+001F, U+007F)
+const control = /[\u0000-\u001f\u007f]/
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
  * may want it); `Some` for a well-formed Basic one; an `AuthenticationError` otherwise. The scheme matches
- * case-insensitively; the base64 must be strict (alphabet and padding); the decoded bytes must be UTF-8 and hold
- * a `:`, where the username ends (the password may hold more `:`).
+ * case-insensitively; the base64 must be strict (alphabet and padding); the decoded bytes must be UTF-8 without
+ * control characters and hold a `:`, where the username ends (the password may hold more `:`).
  *
  * @since 0.1.0
  * @category parsing
  */
 export const parse = (
   authorization: string | undefined
-): Either.Either<Option.Option<Credentials>, AuthenticationError> => {
+): Either.Either<Option.Option<Credentials>, InvalidCredentials> => {
   const token = credentialsFor("basic", authorization)
   if (token === undefined) return Either.right(Option.none())
   if (token.length === 0 || !base64.test(token)) return Either.left(invalid)
@@ -51,7 +52,7 @@ export const parse = (
   if (!isUtf8(bytes)) return Either.left(invalid)
   const decoded = bytes.toString("utf8")
   const colon = decoded.indexOf(":")
-  if (colon === -1) return Either.left(invalid)
+  if (colon === -1 || control.test(decoded)) return Either.left(invalid)
   return Either.right(Option.some({
     username: decoded.slice(0, colon),
     password: Redacted.make(decoded.slice(colon + 1))
@@ -59,18 +60,19 @@ export const parse = (
 }
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface BasicOptions<R> {
+export interface Options<R> {
   /**
-   * Checks a username and password: `Some([credentials, user])` to accept, `None` or an `AuthenticationError` to refuse.
-   * Compare passwords in constant time (`Password.equals`).
+   * Checks a username and password: `Some([credentials, user])` to accept, `None` to leave the request anonymous
+   * (a wrong password), or an error to refuse it. It may use services: they become the Layer's requirements.
+   * Compare passwords in constant time (`Password.verify`, `Password.equals`).
    */
   readonly verify: (
     username: string,
     password: Redacted.Redacted<string>
-  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, User]>, AuthenticationError, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
   /**
    * The protection space, sent in the `WWW-Authenticate: Basic realm="…", charset="UTF-8"` challenge with which
    * `requires` answers an anonymous request (401). Without it, denials stay Starlette's 403.
@@ -84,28 +86,28 @@ export interface BasicOptions<R> {
  * @since 0.1.0
  * @category constructors
  */
-export const challenge = (realm: string): string =>
-  `Basic realm="${realm.replace(/["\\]/g, "\\$&")}", charset="UTF-8"`
+export const challenge = (realm: string): string => `Basic realm="${realm.replace(/["\\]/g, "\\$&")}", charset="UTF-8"`
+
+const read = (request: { readonly headers: { readonly [name: string]: string | undefined } }) =>
+  parse(request.headers["authorization"])
 
 /**
- * A Basic backend's `authenticate`: no header or another scheme is anonymous, a malformed header is an
- * `AuthenticationError` ("Invalid basic auth credentials"), a well-formed one is what `verify` says.
+ * The Basic backend, built once (with the services `verify` uses): no header or another scheme is anonymous, a
+ * malformed header is `InvalidCredentials` ("Invalid basic auth credentials", 400), a well-formed one is what
+ * `verify` says. Use it with `AuthenticationBackend.firstOf`; {@link layer} provides it alone.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export const authenticate = <R>(
-  options: BasicOptions<R>
-): Effect.Effect<AuthResult, AuthenticationError, R | HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const parsed = parse(request.headers["authorization"])
-    if (parsed._tag === "Left") return Effect.fail(parsed.left)
-    if (parsed.right._tag === "None") return Effect.succeedNone
-    return options.verify(parsed.right.value.username, parsed.right.value.password)
+export const make = <R = never>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R> =>
+  skeleton.make({
+    read,
+    verify: (credentials: Credentials) => options.verify(credentials.username, credentials.password),
+    challenge: options.realm === undefined ? undefined : challenge(options.realm)
   })
 
 /**
- * The Basic backend as a Layer.
+ * The Basic backend as a Layer; `verify`'s services are its requirements.
  *
  * @example
  * ```ts
@@ -121,8 +123,5 @@ export const authenticate = <R>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: BasicOptions<never>): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(
-    authenticate(options),
-    options.realm === undefined ? undefined : { challenge: challenge(options.realm) }
-  )
+export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> =>
+  Layer.effect(AuthenticationBackend, make(options))

@@ -3,18 +3,18 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Effect from "effect/Effect"
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import type { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import { AuthenticationError } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
 import { credentialsFor } from "./internal/authorization.js"
-import type { User } from "./User.js"
+import * as skeleton from "./internal/credentials.js"
 
 /**
  * The error codes of RFC 6750 §3.1.
@@ -55,22 +55,21 @@ export const challenge = (options: ChallengeOptions = {}): string => {
 const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
 
 const malformed = (realm: string | undefined) =>
-  new AuthenticationError({
+  new InvalidCredentials({
     message: "Invalid bearer token",
     challenge: challenge({ realm, error: "invalid_request" })
   })
 
 const rejected = (realm: string | undefined) =>
-  new AuthenticationError({
+  new RejectedCredentials({
     message: "Invalid token",
-    status: 401,
     challenge: challenge({ realm, error: "invalid_token" })
   })
 
 const parseWith = (
   authorization: string | undefined,
-  invalid: AuthenticationError
-): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> => {
+  invalid: InvalidCredentials
+): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials> => {
   const token = credentialsFor("bearer", authorization)
   if (token === undefined) return Either.right(Option.none())
   if (!b64token.test(token)) return Either.left(invalid)
@@ -81,8 +80,8 @@ const defaultMalformed = malformed(undefined)
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
- * may want it); `Some(token)` for a well-formed Bearer one, the token `Redacted`; otherwise an
- * `AuthenticationError` (400, "Invalid bearer token", challenge `Bearer error="invalid_request"`). The scheme
+ * may want it); `Some(token)` for a well-formed Bearer one, the token `Redacted`; otherwise `InvalidCredentials`
+ * (400, "Invalid bearer token", challenge `Bearer error="invalid_request"`). The scheme
  * matches case-insensitively; the token must be RFC 6750's `b64token` (`[A-Za-z0-9-._~+/]+=*`).
  *
  * @since 0.1.0
@@ -90,54 +89,48 @@ const defaultMalformed = malformed(undefined)
  */
 export const parse = (
   authorization: string | undefined
-): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> =>
+): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials> =>
   parseWith(authorization, defaultMalformed)
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface BearerOptions<R> {
+export interface Options<R> {
   /**
-   * Checks a token: `Some([credentials, user])` to accept it, `None` to reject it (a 401 with
-   * `WWW-Authenticate: Bearer error="invalid_token"`), or an `AuthenticationError` of its own (an expired token,
-   * say). Compare stored secrets in constant time (`Password.equals`).
+   * Checks a token: `Some([credentials, user])` to accept it, `None` to reject it (`RejectedCredentials`: 401 with
+   * `WWW-Authenticate: Bearer error="invalid_token"`), or an error of its own (an expired token, say). It may use
+   * services: they become the Layer's requirements. Compare stored secrets in constant time (`Password.equals`).
    */
   readonly verify: (
     token: Redacted.Redacted<string>
-  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, User]>, AuthenticationError, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
   /** The protection space, sent in every challenge: `Bearer realm="…"`. */
   readonly realm?: string | undefined
 }
 
 /**
- * A Bearer backend's `authenticate`: no header or another scheme is anonymous; a malformed header is a 400
- * ("Invalid bearer token"); a token `verify` rejects is a 401 ("Invalid token") with the challenge
- * `Bearer error="invalid_token"`; an accepted one is the user `verify` answers. No response echoes the token.
+ * The Bearer backend, built once (with the services `verify` uses): no header or another scheme is anonymous; a
+ * malformed header is `InvalidCredentials` (400, "Invalid bearer token"); a token `verify` rejects is
+ * `RejectedCredentials` (401, "Invalid token", challenge `Bearer error="invalid_token"`); an accepted one is the
+ * user `verify` answers. No response echoes the token. Its challenge (`Bearer`, or `Bearer realm="…"`) lets
+ * `requires` answer an anonymous request with 401 rather than 403.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export const authenticate = <R>(
-  options: BearerOptions<R>
-): Effect.Effect<AuthResult, AuthenticationError, R | HttpServerRequest.HttpServerRequest> => {
+export const make = <R = never>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R> => {
   const invalid = malformed(options.realm)
-  const refused = Effect.fail(rejected(options.realm))
-  const verify = options.verify
-  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const parsed = parseWith(request.headers["authorization"], invalid)
-    if (parsed._tag === "Left") return Effect.fail(parsed.left)
-    if (parsed.right._tag === "None") return Effect.succeedNone
-    return Effect.flatMap(
-      verify(parsed.right.value),
-      (result): Effect.Effect<AuthResult, AuthenticationError> => result._tag === "None" ? refused : Effect.succeed(result)
-    )
+  return skeleton.make({
+    read: (request: HttpServerRequest.HttpServerRequest) => parseWith(request.headers["authorization"], invalid),
+    verify: options.verify,
+    refused: rejected(options.realm),
+    challenge: challenge({ realm: options.realm })
   })
 }
 
 /**
- * The Bearer backend as a Layer. Its challenge (`Bearer`, or `Bearer realm="…"`) lets `requires` answer an
- * anonymous request with 401 rather than 403.
+ * The Bearer backend as a Layer; `verify`'s services are its requirements.
  *
  * @example
  * ```ts
@@ -158,5 +151,5 @@ export const authenticate = <R>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: BearerOptions<never>): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(authenticate(options), { challenge: challenge({ realm: options.realm }) })
+export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> =>
+  Layer.effect(AuthenticationBackend, make(options))

@@ -1,18 +1,63 @@
 /**
+ * What handlers read: the user and the credentials of the current request (Starlette's `request.user` and
+ * `request.auth`).
+ *
  * @since 0.1.0
  */
 import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import type { UnauthenticatedUser, User } from "./User.js"
+import type { RequestUser } from "./User.js"
 
-// annotated so that declaration files keep `User` (the app's registered type) instead of resolving it to BaseUser
-const CurrentUserBase: Context.TagClass<CurrentUser, "effect-auth/CurrentUser", User | UnauthenticatedUser> = Context
-  .Tag("effect-auth/CurrentUser")<CurrentUser, User | UnauthenticatedUser>()
+/**
+ * The need for the current user, as it appears in an effect's requirements. `AuthenticationMiddleware` discharges it.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export interface CurrentUser {
+  readonly _: unique symbol
+}
+
+/**
+ * The need for the current credentials, as it appears in an effect's requirements. `AuthenticationMiddleware`
+ * discharges it.
+ *
+ * @since 0.1.0
+ * @category tags
+ */
+export interface CurrentCredentials {
+  readonly _: unique symbol
+}
+
+/**
+ * Who made the request and what they may do: the one context entry `AuthenticationMiddleware` adds per request.
+ * `challenge` is the backend's `WWW-Authenticate` challenge(s), for `requires` to answer an anonymous denial with 401.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class Authentication {
+  constructor(
+    readonly user: RequestUser,
+    readonly credentials: AuthCredentials,
+    readonly challenge: string | undefined
+  ) {}
+}
+
+/**
+ * The one context entry behind `CurrentUser` and `CurrentCredentials`. Its identifier is their union, so providing
+ * it (as `AuthenticationMiddleware` and the test kit do) discharges both needs at once; `yield*` it to read both.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export const CurrentAuthentication: Context.Tag<CurrentUser | CurrentCredentials, Authentication> = Context
+  .GenericTag<CurrentUser | CurrentCredentials, Authentication>("effect-auth/CurrentAuthentication")
 
 /**
  * The user the current request is made by: Starlette's `request.user`. `UnauthenticatedUser` for anonymous
- * requests, so with a registered user type `isAuthenticated` tells the two apart. Provided by
- * `AuthenticationMiddleware`.
+ * requests, so `isAuthenticated` tells the two apart (and narrows a registered user type).
  *
  * @example
  * ```ts
@@ -27,18 +72,20 @@ const CurrentUserBase: Context.TagClass<CurrentUser, "effect-auth/CurrentUser", 
  * ```
  *
  * @since 0.1.0
- * @category tags
+ * @category accessors
  */
-export class CurrentUser extends CurrentUserBase {}
+export const CurrentUser: Effect.Effect<RequestUser, never, CurrentUser> = Effect.map(
+  CurrentAuthentication,
+  (authentication) => authentication.user
+) as Effect.Effect<RequestUser, never, CurrentUser>
 
 /**
  * The credentials (scopes) of the current request: Starlette's `request.auth`. Empty for anonymous requests.
- * Provided by `AuthenticationMiddleware`.
  *
  * @since 0.1.0
- * @category tags
+ * @category accessors
  */
-export class CurrentCredentials extends Context.Tag("effect-auth/CurrentCredentials")<
-  CurrentCredentials,
-  AuthCredentials
->() {}
+export const CurrentCredentials: Effect.Effect<AuthCredentials, never, CurrentCredentials> = Effect.map(
+  CurrentAuthentication,
+  (authentication) => authentication.credentials
+) as Effect.Effect<AuthCredentials, never, CurrentCredentials>

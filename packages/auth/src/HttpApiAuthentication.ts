@@ -2,38 +2,24 @@
  * The app's `AuthenticationBackend` in an `HttpApi`: handlers `yield* CurrentUser` and `CurrentCredentials`, endpoints
  * declare what they require, and the OpenAPI document lists the security schemes and each operation's scopes.
  *
- * **How it fits HttpApi.** An `HttpApiMiddleware` provides exactly one service, and handlers need two
- * (`CurrentUser` and `CurrentCredentials`, which `requires` reads). So there are two middlewares, attached to each
- * group: the app's own {@link Tag} (it provides `CurrentUser` and declares the `HttpApiSecurity` schemes OpenAPI
- * lists) and {@link Credentials} (it provides `CurrentCredentials`). Both are implemented by one {@link layer} built
- * from the same `AuthenticationBackend` Layer the `HttpRouter` apps use, and they share one run of the backend per
- * request (whichever runs first runs it; the other reads its result, kept per request in a `WeakMap`).
- * Neither ever fails on a missing credential, since anonymous is a value (`UnauthenticatedUser`), not an error: public
- * endpoints stay public. Only an `AuthenticationError` (a malformed header, a bad token) fails the request.
+ * **How it fits HttpApi.** One middleware, the app's own {@link Tag}, attached to each group whose handlers read the
+ * user: it provides the request's one authentication entry (so both `CurrentUser` and `CurrentCredentials`) and
+ * declares the `HttpApiSecurity` schemes OpenAPI lists. {@link layer} implements it with the same
+ * `AuthenticationBackend` Layer the `HttpRouter` apps use. It never fails on a missing credential, since anonymous is
+ * a value (`UnauthenticatedUser`), not an error: public endpoints stay public. Only a refusal of credentials
+ * (`AuthenticationError`) or a server fault (`ServiceUnavailable`) fails the request.
  *
  * **One source of truth for scopes.** {@link requires} annotates an endpoint with its requirement. The middleware
- * enforces it: at start-up {@link layer} reads every endpoint's annotation from the API, and per request it finds
- * the endpoint from the route being served. The OpenAPI document shows the same annotation (an `OpenApi.Transform`
- * on the endpoint writes the scopes into the operation's `security`). So the scopes documented are the scopes enforced,
- * and a handler cannot forget them. A handler can still wrap itself in `requires(...)` from `"effect-auth"` (e.g. a
- * policy on the request's path parameters), with {@link Forbidden} and {@link Unauthorized} in its errors.
- * It fails closed: `layer` dies at start-up if an annotated endpoint's group lacks the middleware, and a request
- * for a route that is not in the API the layer was built from is a defect (500), never "public".
+ * enforces it: at start-up {@link layer} reads every endpoint's annotation from the API, and per request it finds the
+ * endpoint from the route being served. The OpenAPI document shows the same annotation. It fails closed: `layer` dies
+ * at start-up if an annotated endpoint's group lacks the middleware, and a request for a route that is not in the API
+ * the layer was built from is a defect (500), never "public".
  *
- * **Errors.** `PermissionDenied` and `AuthenticationError` render as they do everywhere in effect-auth (the status
- * `requires` asked for, `WWW-Authenticate` on a 401, `Location` on a redirect, `text/plain` bodies). HttpApi encodes
- * errors through schemas, whose status is fixed and which cannot set headers, so the error schemas here
- * ({@link Forbidden}, {@link Unauthorized}, {@link InvalidCredentials}) document those responses and encode the
- * ones a schema can express exactly; for the others, the error renders itself (`HttpServerRespondable`).
- * Decoding them (in an `HttpApiClient`) gives back a `PermissionDenied` or an `AuthenticationError`.
- * Do not list the `PermissionDenied` or `AuthenticationError` classes themselves as errors: HttpApi would then encode
- * every one as JSON with the class's fixed status (403, 400), losing 401 challenges, 404s and redirects.
- *
- * **Limits of HttpApi (this version).** Group middleware runs after routing, so an unknown path is a 404 even with a
- * malformed `Authorization` header (`AuthenticationMiddleware` answers 400 there). An operation in a protected group
- * without a requirement is documented with HttpApi's `security: [{ scheme: [] }]` (authentication required);
- * `requires([])` documents it as optional (`[{}, { scheme: [] }]`). OpenAPI gets one content type per status, so
- * the 400 `text/plain` of {@link InvalidCredentials} is listed beside `HttpApiDecodeError` under `application/json`.
+ * **Errors.** Every error class has its status (`InvalidCredentials` 400, `RejectedCredentials` 401, `Unauthorized`
+ * 401, `Forbidden` 403, `NotFound` 404, `LoginRedirect` 303, `ServiceUnavailable` 503), so endpoints list them and
+ * the document shows each status. {@link layer} also installs an API-level middleware that renders them as they
+ * render everywhere in effect-auth, `WWW-Authenticate` and `Location` included (HttpApi's own encoding of errors
+ * cannot set headers).
  *
  * @example
  * ```ts
@@ -53,7 +39,6 @@
  *       HttpApiAuthentication.requires("admin") // enforced, and `security: [{ basic: ["admin"] }]` in OpenAPI
  *     ))
  *     .middleware(Authentication)
- *     .middleware(HttpApiAuthentication.Credentials)
  * ) {}
  *
  * const PagesLive = HttpApiBuilder.group(Api, "pages", (handlers) =>
@@ -61,7 +46,7 @@
  *     .handle("home", () => Effect.map(CurrentUser, (user) => `hello, ${user.displayName || "you"}`))
  *     .handle("admin", () => Effect.map(CurrentUser, (user) => `welcome, ${user.displayName}`)))
  *
- * declare const BackendLive: Layer.Layer<import("effect-auth").AuthenticationBackend>
+ * const BackendLive = Basic.layer({ realm: "app", verify: () => Effect.succeedNone })
  *
  * const ApiLive = HttpApiBuilder.api(Api).pipe(
  *   Layer.provide(PagesLive),
@@ -73,99 +58,39 @@
  * @since 0.1.0
  */
 import type * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import type * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as ParseResult from "effect/ParseResult"
 import * as Schema from "effect/Schema"
-import { AuthenticationBackend, AuthenticationChallenge } from "./AuthenticationBackend.js"
-import { AuthenticationError } from "./AuthenticationError.js"
-import { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
+import { AuthenticationBackend } from "./AuthenticationBackend.js"
+import { InvalidCredentials, isAuthenticationError, isServiceUnavailable, RejectedCredentials, ServiceUnavailable } from "./AuthenticationError.js"
+import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/httpApiAuthentication.js"
-import { PermissionDenied } from "./PermissionDenied.js"
+import { Forbidden, isPermissionDenied, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
 import type * as Policy from "./Policy.js"
 import type { RequiresOptions } from "./Requires.js"
 
-// --- error schemas ---------------------------------------------------------------------------------------------------
-
-const renderedByItself = "rendered by the error itself (HttpServerRespondable): a schema cannot set its headers"
-
-const denial = (status: number, reason: string, description: string): Schema.Schema<PermissionDenied, string> =>
-  Schema.transformOrFail(Schema.Literal(reason) as Schema.Schema<string>, Schema.instanceOf(PermissionDenied), {
-    strict: true,
-    decode: () => ParseResult.succeed(new PermissionDenied({ scopes: [], status })),
-    encode: (denied, _, ast) =>
-      denied.status === status && denied.redirect === undefined && denied.challenge === undefined
-        ? ParseResult.succeed(reason)
-        : ParseResult.fail(new ParseResult.Forbidden(ast, denied, renderedByItself))
-  }).pipe(
-    HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain" }),
-    (schema) => schema.annotations(HttpApiSchema.annotations({ status, description }))
-  )
+// --- the middleware --------------------------------------------------------------------------------------------------
 
 /**
- * The 403 of a `PermissionDenied` (`text/plain`, `Forbidden`), for an endpoint's or a group's errors:
- * {@link requires} adds it to the endpoints it protects.
+ * What the middleware fails with: a refusal of credentials or a server fault; every endpoint of a group that uses it
+ * documents them.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category schemas
  */
-export const Forbidden: Schema.Schema<PermissionDenied, string> = denial(
-  403,
-  "Forbidden",
-  "The request lacks a required scope"
-)
+export const Failure = Schema.Union(InvalidCredentials, RejectedCredentials, ServiceUnavailable)
 
 /**
- * The 401 of a `PermissionDenied` for an anonymous request when the backend declares a challenge
- * (`text/plain`, `Unauthorized`, with `WWW-Authenticate`): {@link requires} adds it to the endpoints it protects.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const Unauthorized: Schema.Schema<PermissionDenied, string> = denial(
-  401,
-  "Unauthorized",
-  "Authentication is required: see the WWW-Authenticate challenge"
-)
-
-/**
- * The 400 of an `AuthenticationError` (`text/plain`, the message): the failure of both middlewares, so every
- * endpoint of a group that uses them documents it.
- *
- * @since 0.1.0
- * @category schemas
- */
-export const InvalidCredentials: Schema.Schema<AuthenticationError, string> = Schema.transformOrFail(
-  Schema.String,
-  Schema.instanceOf(AuthenticationError),
-  {
-    strict: true,
-    decode: (message) => ParseResult.succeed(new AuthenticationError({ message })),
-    encode: (error, _, ast) =>
-      (error.status ?? 400) === 400 && error.challenge === undefined
-        ? ParseResult.succeed(error.message)
-        : ParseResult.fail(new ParseResult.Forbidden(ast, error, renderedByItself))
-  }
-).pipe(
-  HttpApiSchema.withEncoding({ kind: "Text", contentType: "text/plain" }),
-  (schema) =>
-    schema.annotations(
-      HttpApiSchema.annotations({ status: 400, description: "The request's credentials could not be read" })
-    )
-)
-
-// --- middlewares -----------------------------------------------------------------------------------------------------
-
-/**
- * The middleware that provides `CurrentUser` and declares the security schemes: what {@link Tag} makes.
+ * The middleware that provides the user and the credentials and declares the security schemes: what {@link Tag} makes.
  *
  * @since 0.1.0
  * @category models
@@ -175,13 +100,13 @@ export type TagClass<
   Name extends string,
   Security extends Record<string, HttpApiSecurity.HttpApiSecurity>
 > = HttpApiMiddleware.TagClass<Self, Name, {
-  readonly provides: typeof CurrentUser
-  readonly failure: typeof InvalidCredentials
+  readonly provides: typeof CurrentAuthentication
+  readonly failure: typeof Failure
   readonly security: Security
 }>
 
 /**
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface TagOptions<Security extends Record<string, HttpApiSecurity.HttpApiSecurity>> {
@@ -194,9 +119,8 @@ export interface TagOptions<Security extends Record<string, HttpApiSecurity.Http
 }
 
 /**
- * Defines the app's authentication middleware: it provides `CurrentUser` and declares its security schemes.
- * Attach it, with {@link Credentials}, to each group whose handlers read the user, and implement both with
- * {@link layer}.
+ * Defines the app's authentication middleware: it provides `CurrentUser` and `CurrentCredentials` and declares its
+ * security schemes. Attach it to each group whose handlers read the user, and implement it with {@link layer}.
  *
  * @example
  * ```ts
@@ -217,28 +141,25 @@ export const Tag = <Self>() =>
   options: TagOptions<Security>
 ): TagClass<Self, Name, Security> =>
   HttpApiMiddleware.Tag<Self>()(id, {
-    provides: CurrentUser,
-    failure: InvalidCredentials,
+    provides: CurrentAuthentication,
+    failure: Failure,
     security: options.security
   }) as any
 
-/**
- * The middleware that provides `CurrentCredentials` (the scopes `requires` checks). It shares the backend's run
- * with the app's {@link Tag}; attach both to the same groups.
- *
- * @since 0.1.0
- * @category tags
- */
-export class Credentials extends HttpApiMiddleware.Tag<Credentials>()("effect-auth/HttpApiAuthentication/Credentials", {
-  provides: CurrentCredentials,
-  failure: InvalidCredentials
-}) {}
+// renders effect-auth's errors as they render everywhere (headers included), before HttpApi encodes them by schema
+// (their error type stays `unknown` for HttpApi: what is not ours goes on to its schema encoding)
+const renderErrors = HttpApiBuilder.middleware((app) =>
+  Effect.catchIf(
+    app,
+    (error: unknown) => isAuthenticationError(error) || isPermissionDenied(error) || isServiceUnavailable(error),
+    (error) => HttpServerRespondable.toResponse(error as HttpServerRespondable.Respondable)
+  ) as HttpApiBuilder.MiddlewareFn<never> extends (app: any) => infer A ? A : never
+)
 
 /**
- * Implements the app's {@link Tag} and {@link Credentials} with the `AuthenticationBackend`, enforcing the
- * requirements {@link requires} put on the endpoints of `api` (the API being served). The backend's
- * `WWW-Authenticate` challenge is passed on too, so that a `requires` inside a handler answers anonymous requests
- * with 401 as the middleware does (provide this layer to the group layers, as HttpApi asks for the middlewares).
+ * Implements the app's {@link Tag} with the `AuthenticationBackend`, enforcing the requirements {@link requires} put
+ * on the endpoints of `api` (the API being served), and installs the API-level middleware that renders effect-auth's
+ * errors with their headers.
  *
  * Dies at start-up when an endpoint of `api` has a requirement but neither its group nor the endpoint uses the
  * middleware: attach it to groups (an API-level middleware runs before routing, when the endpoint is not known yet).
@@ -249,32 +170,29 @@ export class Credentials extends HttpApiMiddleware.Tag<Credentials>()("effect-au
 export const layer = <I, Id extends string, Groups extends HttpApiGroup.HttpApiGroup.Any, E, R>(
   tag: Context.Tag<I, any> & {
     readonly [HttpApiMiddleware.TypeId]: HttpApiMiddleware.TypeId
-    readonly provides: typeof CurrentUser
+    readonly provides: typeof CurrentAuthentication
   },
   api: HttpApi.HttpApi<Id, Groups, E, R>
-): Layer.Layer<I | Credentials, never, AuthenticationBackend> =>
-  Layer.effectContext(Effect.gen(function*() {
-    const authenticate = yield* AuthenticationBackend
-    const challenges = Context.get(yield* Effect.context<never>(), AuthenticationChallenge)
-    const table = yield* Effect.try({
-      try: () =>
-        internal.routeTable(
-          api as unknown as HttpApi.HttpApi.AnyWithProps,
-          new Set([tag.key, Credentials.key]),
-          (annotations) => Context.getOption(annotations, Requirement),
-          challenges
-        ),
-      catch: (error) => error
-    }).pipe(Effect.orDie)
-    const authenticated = internal.makeAuthenticated(authenticate, table)
-    const user = Effect.map(authenticated, (pair) => pair[1])
-    const credentials = Effect.map(authenticated, (pair) => pair[0])
-    return Context.make(tag, internal.service(tag as any, user)).pipe(
-      Context.add(Credentials, credentials as any),
-      // for `requires` in handlers: the group's context reaches them
-      Context.add(AuthenticationChallenge, challenges)
-    ) as Context.Context<I | Credentials>
-  }))
+): Layer.Layer<I, never, AuthenticationBackend> =>
+  Layer.merge(
+    Layer.effect(
+      tag,
+      Effect.gen(function*() {
+        const backend = yield* AuthenticationBackend
+        const table = yield* Effect.try({
+          try: () =>
+            internal.routeTable(
+              api as unknown as HttpApi.HttpApi.AnyWithProps,
+              tag.key,
+              (annotations) => Context.getOption(annotations, Requirement)
+            ),
+          catch: (error) => error
+        }).pipe(Effect.orDie)
+        return internal.service(tag as any, internal.makeAuthenticate(backend, table))
+      })
+    ),
+    renderErrors
+  )
 
 // --- requirements on endpoints ---------------------------------------------------------------------------------------
 
@@ -293,7 +211,7 @@ export class Requirement extends Context.Tag("effect-auth/HttpApiAuthentication/
  * Declares what an endpoint requires, as `requires` from `"effect-auth"` does for a handler: one scope, all of
  * several scopes (`[]` for none: anonymous requests pass), or a `Policy` without effectful dependencies.
  * The middleware enforces it before the handler runs (same statuses, challenge and options as `requires`), the
- * endpoint documents the 401 and 403 responses, and the OpenAPI operation lists the scopes in its `security`:
+ * endpoint documents the denials it can answer with, and the OpenAPI operation lists the scopes in its `security`:
  * `[{ basic: ["admin"] }]` for `"admin"`; one alternative per branch of a `Policy.any`; a `{}` alternative
  * (authentication optional) when anonymous requests pass. Apply other `OpenApi.Transform` annotations before it.
  *
@@ -340,18 +258,24 @@ export const requires = (
     Payload,
     Headers,
     Success,
-    Error | PermissionDenied,
+    Error | Unauthorized | Forbidden | NotFound | LoginRedirect,
     R,
     RE
   > => {
     const previous = Context.getOption(self.annotations, OpenApi.Transform)
-    return self
+    const annotated = self
       .annotate(Requirement, { requirement, options })
       .annotate(
         OpenApi.Transform,
         previous._tag === "Some" ? (operation) => transform(previous.value(operation)) : transform
       )
-      .addError(Forbidden)
-      .addError(Unauthorized)
+    // the denials this endpoint can answer with, each with its status in the document
+    return (options?.redirect !== undefined
+      ? annotated.addError(LoginRedirect).addError(Forbidden)
+      : options?.status === 404
+      ? annotated.addError(NotFound)
+      : options?.status === 403
+      ? annotated.addError(Forbidden)
+      : annotated.addError(Unauthorized).addError(Forbidden)) as any
   }
 }

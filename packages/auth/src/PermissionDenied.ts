@@ -1,4 +1,7 @@
 /**
+ * The denials of `requires`: one class per outcome, all tagged `"PermissionDenied"`, so that
+ * `Effect.catchTag("PermissionDenied", …)` catches every one of them.
+ *
  * @since 0.1.0
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
@@ -6,82 +9,164 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
-import type * as Policy from "./Policy.js"
 
-const reasons: Record<number, string> = {
-  400: "Bad Request",
-  401: "Unauthorized",
-  403: "Forbidden",
-  404: "Not Found",
-  410: "Gone",
-  429: "Too Many Requests"
+// what every denial says about itself, for logs and `catchTag` handlers (never rendered into a response body)
+const denialFields = {
+  /** The scopes the policy names. */
+  scopes: Schema.Array(Schema.String),
+  /** The clause of the policy that failed, as `Policy.format` prints it (e.g. `"admin"`, `not("banned")`). */
+  clause: Schema.String
 }
 
 /**
- * A request that the policy of `requires` denied. It carries the scopes the policy names and renders as the
- * response `requires` asked for: the status (403 `Forbidden` by default, 401 `Unauthorized` with the backend's
- * `WWW-Authenticate` challenge for an anonymous request, 404 `Not Found` to hide the route), or a 303 redirect.
+ * An anonymous request was denied, and the backend says how to authenticate: 401 `Unauthorized` with the backend's
+ * `WWW-Authenticate` challenge(s).
  *
- * `policy` and `clause` (the part of the policy that failed) are for logs and `catchTag` handlers: they are not
- * schema fields, so they never reach a response body.
+ * @since 0.2.0
+ * @category errors
+ */
+export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-auth/Unauthorized")(
+  "PermissionDenied",
+  { ...denialFields, challenge: Schema.String },
+  HttpApiSchema.annotations({ status: 401, description: "Authentication is required: see WWW-Authenticate" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 401 as const
+  /** @since 0.2.0 */
+  get status(): 401 {
+    return 401
+  }
+  override get message(): string {
+    return `Authentication required: ${this.clause}`
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(
+      HttpServerResponse.text("Unauthorized", { status: 401, headers: { "www-authenticate": this.challenge } })
+    )
+  }
+}
+
+/**
+ * The request lacks what the policy requires: 403, `text/plain`, `Forbidden` (Starlette's default).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class Forbidden extends Schema.TaggedError<Forbidden>("effect-auth/Forbidden")(
+  "PermissionDenied",
+  denialFields,
+  HttpApiSchema.annotations({ status: 403, description: "The request lacks a required scope" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 403 as const
+  /** @since 0.2.0 */
+  get status(): 403 {
+    return 403
+  }
+  override get message(): string {
+    return `Denied by ${this.clause}`
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(forbidden)
+  }
+}
+
+/**
+ * A denial that hides the route (`requires(…, { status: 404 })`): it renders as the router renders a path it does
+ * not know (an empty 404), so that a client cannot tell the route exists.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class NotFound extends Schema.TaggedError<NotFound>("effect-auth/NotFound")(
+  "PermissionDenied",
+  denialFields,
+  HttpApiSchema.annotations({ status: 404, description: "Not Found" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 404 as const
+  /** @since 0.2.0 */
+  get status(): 404 {
+    return 404
+  }
+  override get message(): string {
+    return `Hidden by ${this.clause}`
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(notFound)
+  }
+}
+
+/**
+ * A denial that sends the client to log in (`requires(…, { redirect: "/login" })`): 303 to `location`, which holds
+ * the login page with `next` (the denied request's path and query).
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class LoginRedirect extends Schema.TaggedError<LoginRedirect>("effect-auth/LoginRedirect")(
+  "PermissionDenied",
+  { ...denialFields, location: Schema.String },
+  HttpApiSchema.annotations({ status: 303, description: "See Other: log in first" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 303 as const
+  /** @since 0.2.0 */
+  get status(): 303 {
+    return 303
+  }
+  override get message(): string {
+    return `Login required: ${this.clause}`
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(HttpServerResponse.empty({ status: 303, headers: { location: this.location } }))
+  }
+}
+
+/**
+ * Every denial of `requires`. Catch them all with `Effect.catchTag("PermissionDenied", …)` (`denied.status` says
+ * which), or one outcome with `Effect.catchIf(isForbidden, …)`.
  *
  * @since 0.1.0
  * @category errors
  */
-export class PermissionDenied extends Schema.TaggedError<PermissionDenied>("effect-auth/PermissionDenied")(
-  "PermissionDenied",
-  {
-    /** The scopes the policy names. */
-    scopes: Schema.Array(Schema.String),
-    /** The status the denial renders with (303 with `redirect`). */
-    status: Schema.Int,
-    /** Where to send the client instead: the full `Location`, `next` included. */
-    redirect: Schema.optional(Schema.String),
-    /** The `WWW-Authenticate` challenge of a 401. */
-    challenge: Schema.optional(Schema.String)
-  },
-  HttpApiSchema.annotations({ status: 403, description: "The request lacks a required scope" })
-) implements HttpServerRespondable.Respondable {
-  /** The policy that denied the request. */
-  declare readonly policy?: Policy.Policy<any>
-  /** The clause of the policy that failed. */
-  declare readonly clause?: Policy.Policy<any>
+export type PermissionDenied = Unauthorized | Forbidden | NotFound | LoginRedirect
 
-  /**
-   * A denial that remembers the policy and the failing clause (for logs; never rendered).
-   *
-   * @since 0.1.0
-   */
-  static fromPolicy(
-    fields: ConstructorParameters<typeof PermissionDenied>[0],
-    policy: Policy.Policy<any>,
-    clause: Policy.Policy<any>
-  ): PermissionDenied {
-    const error = new PermissionDenied(fields, true)
-    Object.defineProperty(error, "policy", { value: policy, enumerable: false })
-    Object.defineProperty(error, "clause", { value: clause, enumerable: false })
-    return error
-  }
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isPermissionDenied = (u: unknown): u is PermissionDenied =>
+  u instanceof Forbidden || u instanceof Unauthorized || u instanceof NotFound || u instanceof LoginRedirect
 
-  override get message(): string {
-    return this.clause === undefined
-      ? `Missing required scope: ${this.scopes.join(", ")}`
-      : `Denied by ${String(this.clause)}`
-  }
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isUnauthorized = (u: unknown): u is Unauthorized => u instanceof Unauthorized
 
-  /** @since 0.1.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(toResponse(this))
-  }
-}
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isForbidden = (u: unknown): u is Forbidden => u instanceof Forbidden
 
-const toResponse = (self: PermissionDenied): HttpServerResponse.HttpServerResponse => {
-  if (self.redirect !== undefined) {
-    return HttpServerResponse.empty({ status: 303, headers: { location: self.redirect } })
-  }
-  const headers = self.challenge === undefined ? undefined : { "www-authenticate": self.challenge }
-  const reason = reasons[self.status]
-  return reason === undefined
-    ? HttpServerResponse.empty({ status: self.status, ...(headers && { headers }) })
-    : HttpServerResponse.text(reason, { status: self.status, ...(headers && { headers }) })
-}
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isNotFound = (u: unknown): u is NotFound => u instanceof NotFound
+
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isLoginRedirect = (u: unknown): u is LoginRedirect => u instanceof LoginRedirect
+
+const forbidden = HttpServerResponse.text("Forbidden", { status: 403 })
+// exactly what @effect/platform's router answers for an unknown path
+const notFound = HttpServerResponse.empty({ status: 404 })

@@ -4,12 +4,13 @@
  *
  * @since 0.1.0
  */
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
-import * as Equal from "effect/Equal"
-import * as Hash from "effect/Hash"
+import * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import type { BaseUser, UnauthenticatedUser, User } from "./User.js"
+import { failing, hasChecks } from "./internal/policy.js"
+import type { BaseUser, RequestUser } from "./User.js"
 
 /**
  * @since 0.1.0
@@ -31,35 +32,25 @@ export type TypeId = typeof TypeId
  */
 export type Policy<R = never> = Scope | All<R> | Any<R> | Not<R> | Authenticated | UserPredicate | Check<R>
 
-/**
- * The user a policy sees: the registered user type, or the anonymous one.
- *
- * @since 0.1.0
- * @category models
- */
-export type Subject = User | UnauthenticatedUser
-
-abstract class Base implements Equal.Equal {
-  readonly [TypeId]: TypeId = TypeId
-  abstract readonly _tag: string
-  abstract [Equal.symbol](that: Equal.Equal): boolean
-  abstract [Hash.symbol](): number
-  toString(): string {
-    return format(this as any)
-  }
-  toJSON(): unknown {
-    return format(this as any)
-  }
-  [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return format(this as any)
+const proto = {
+  [TypeId]: TypeId,
+  toString(this: Policy<any>): string {
+    return format(this)
+  },
+  toJSON(this: Policy<any>): unknown {
+    return format(this)
+  },
+  [Symbol.for("nodejs.util.inspect.custom")](this: Policy<any>): string {
+    return format(this)
   }
 }
 
-const hashAll = (tag: string, policies: ReadonlyArray<Policy<any>>): number =>
-  policies.reduce((h, p) => Hash.combine(Hash.hash(p))(h), Hash.string(tag))
-
-const equalAll = (a: ReadonlyArray<Policy<any>>, b: ReadonlyArray<Policy<any>>): boolean =>
-  a.length === b.length && a.every((p, i) => Equal.equals(p, b[i]))
+// the node classes: structural equality and hashing come from Data; printing and the type id from `proto`
+const node = <Tag extends string>(tag: Tag) => {
+  const Base = Data.TaggedClass(tag)
+  Object.assign(Base.prototype, proto)
+  return Base
+}
 
 /**
  * Passes when the credentials hold `scope` (exact, case-sensitive).
@@ -67,17 +58,8 @@ const equalAll = (a: ReadonlyArray<Policy<any>>, b: ReadonlyArray<Policy<any>>):
  * @since 0.1.0
  * @category models
  */
-export class Scope extends Base {
-  readonly _tag = "Scope" as const
-  constructor(readonly scope: string) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Scope && that.scope === this.scope
-  }
-  [Hash.symbol](): number {
-    return Hash.string(`Scope:${this.scope}`)
-  }
+export class Scope extends node("Scope")<{ readonly scope: string }> {
+  declare readonly [TypeId]: TypeId
 }
 
 /**
@@ -86,18 +68,9 @@ export class Scope extends Base {
  * @since 0.1.0
  * @category models
  */
-export class All<R = never> extends Base {
-  readonly _tag = "All" as const
+export class All<R = never> extends node("All")<{ readonly policies: ReadonlyArray<Policy<R>> }> {
+  declare readonly [TypeId]: TypeId
   declare readonly "~R": () => R
-  constructor(readonly policies: ReadonlyArray<Policy<R>>) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof All && equalAll(this.policies, that.policies)
-  }
-  [Hash.symbol](): number {
-    return hashAll("All", this.policies)
-  }
 }
 
 /**
@@ -106,18 +79,9 @@ export class All<R = never> extends Base {
  * @since 0.1.0
  * @category models
  */
-export class Any<R = never> extends Base {
-  readonly _tag = "Any" as const
+export class Any<R = never> extends node("Any")<{ readonly policies: ReadonlyArray<Policy<R>> }> {
+  declare readonly [TypeId]: TypeId
   declare readonly "~R": () => R
-  constructor(readonly policies: ReadonlyArray<Policy<R>>) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Any && equalAll(this.policies, that.policies)
-  }
-  [Hash.symbol](): number {
-    return hashAll("Any", this.policies)
-  }
 }
 
 /**
@@ -126,18 +90,9 @@ export class Any<R = never> extends Base {
  * @since 0.1.0
  * @category models
  */
-export class Not<R = never> extends Base {
-  readonly _tag = "Not" as const
+export class Not<R = never> extends node("Not")<{ readonly policy: Policy<R> }> {
+  declare readonly [TypeId]: TypeId
   declare readonly "~R": () => R
-  constructor(readonly policy: Policy<R>) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Not && Equal.equals(this.policy, that.policy)
-  }
-  [Hash.symbol](): number {
-    return Hash.combine(Hash.hash(this.policy))(Hash.string("Not"))
-  }
 }
 
 /**
@@ -146,14 +101,8 @@ export class Not<R = never> extends Base {
  * @since 0.1.0
  * @category models
  */
-export class Authenticated extends Base {
-  readonly _tag = "Authenticated" as const
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Authenticated
-  }
-  [Hash.symbol](): number {
-    return Hash.string("Authenticated")
-  }
+export class Authenticated extends node("Authenticated")<{}> {
+  declare readonly [TypeId]: TypeId
 }
 
 /**
@@ -162,17 +111,11 @@ export class Authenticated extends Base {
  * @since 0.1.0
  * @category models
  */
-export class UserPredicate extends Base {
-  readonly _tag = "User" as const
-  constructor(readonly label: string, readonly predicate: (user: Subject) => boolean) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof UserPredicate && that.predicate === this.predicate && that.label === this.label
-  }
-  [Hash.symbol](): number {
-    return Hash.string(`User:${this.label}`)
-  }
+export class UserPredicate extends node("User")<{
+  readonly label: string
+  readonly predicate: (user: RequestUser) => boolean
+}> {
+  declare readonly [TypeId]: TypeId
 }
 
 /**
@@ -182,18 +125,12 @@ export class UserPredicate extends Base {
  * @since 0.1.0
  * @category models
  */
-export class Check<R = never> extends Base {
-  readonly _tag = "Check" as const
+export class Check<R = never> extends node("Check")<{
+  readonly label: string
+  readonly effect: Effect.Effect<boolean, never, R>
+}> {
+  declare readonly [TypeId]: TypeId
   declare readonly "~R": () => R
-  constructor(readonly label: string, readonly effect: Effect.Effect<boolean, never, R>) {
-    super()
-  }
-  [Equal.symbol](that: Equal.Equal): boolean {
-    return that instanceof Check && that.effect === this.effect && that.label === this.label
-  }
-  [Hash.symbol](): number {
-    return Hash.string(`Check:${this.label}`)
-  }
 }
 
 /**
@@ -206,7 +143,7 @@ export const isPolicy = (u: unknown): u is Policy<unknown> => hasProperty(u, Typ
  * @since 0.1.0
  * @category constructors
  */
-export const scope = (scope: string): Scope => new Scope(scope)
+export const scope = (scope: string): Scope => new Scope({ scope })
 
 /**
  * All of `scopes`: what `requires(scopes)` means.
@@ -215,7 +152,7 @@ export const scope = (scope: string): Scope => new Scope(scope)
  * @category constructors
  */
 export const scopes = (scopes: string | Iterable<string>): All =>
-  new All(typeof scopes === "string" ? [new Scope(scopes)] : Array.from(scopes, scope))
+  new All({ policies: Data.array(typeof scopes === "string" ? [scope(scopes)] : Array.from(scopes, scope)) })
 
 /**
  * @since 0.1.0
@@ -223,7 +160,7 @@ export const scopes = (scopes: string | Iterable<string>): All =>
  */
 export const all = <const Policies extends ReadonlyArray<Policy<any>>>(
   ...policies: Policies
-): All<Policy.Context<Policies[number]>> => new All(policies)
+): All<Policy.Context<Policies[number]>> => new All({ policies: Data.array(policies) })
 
 /**
  * @since 0.1.0
@@ -231,13 +168,13 @@ export const all = <const Policies extends ReadonlyArray<Policy<any>>>(
  */
 export const any = <const Policies extends ReadonlyArray<Policy<any>>>(
   ...policies: Policies
-): Any<Policy.Context<Policies[number]>> => new Any(policies)
+): Any<Policy.Context<Policies[number]>> => new Any({ policies: Data.array(policies) })
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const not = <R>(policy: Policy<R>): Not<R> => new Not(policy)
+export const not = <R>(policy: Policy<R>): Not<R> => new Not({ policy })
 
 /**
  * @since 0.1.0
@@ -256,14 +193,15 @@ export const authenticated: Authenticated = new Authenticated()
  * @since 0.1.0
  * @category constructors
  */
-export const user = (label: string, predicate: (user: Subject) => boolean): UserPredicate =>
-  new UserPredicate(label, predicate)
+export const user = (label: string, predicate: (user: RequestUser) => boolean): UserPredicate =>
+  new UserPredicate({ label, predicate })
 
 /**
  * @since 0.1.0
  * @category constructors
  */
-export const check = <R>(label: string, effect: Effect.Effect<boolean, never, R>): Check<R> => new Check(label, effect)
+export const check = <R>(label: string, effect: Effect.Effect<boolean, never, R>): Check<R> =>
+  new Check({ label, effect })
 
 /**
  * @since 0.1.0
@@ -303,75 +241,7 @@ export const format = (policy: Policy<any>): string => {
 }
 
 /**
- * The scopes a policy names (each once, in order): what a denial reports as required, and what OpenAPI lists.
- *
- * @since 0.1.0
- * @category getters
- */
-export const scopesOf = (policy: Policy<any>): ReadonlyArray<string> => {
-  const out = new Set<string>()
-  const go = (p: Policy<any>): void => {
-    switch (p._tag) {
-      case "Scope":
-        out.add(p.scope)
-        return
-      case "All":
-      case "Any":
-        return p.policies.forEach(go)
-      case "Not":
-        return go(p.policy)
-      default:
-        return
-    }
-  }
-  go(policy)
-  return Array.from(out)
-}
-
-/**
- * If `policy` is scopes only, all of them (a `Scope`, or an `All` of `Scope`s), those scopes: `requires` then
- * takes a path that allocates nothing when the request passes.
- *
- * @since 0.1.0
- * @category getters
- */
-export const allOfScopes = (policy: Policy<any>): ReadonlyArray<string> | undefined => {
-  if (policy._tag === "Scope") return [policy.scope]
-  if (policy._tag !== "All") return undefined
-  const out: Array<string> = []
-  for (const p of policy.policies) {
-    if (p._tag === "Scope") out.push(p.scope)
-    else if (p._tag === "All") {
-      const inner = allOfScopes(p)
-      if (inner === undefined) return undefined
-      out.push(...inner)
-    } else return undefined
-  }
-  return out
-}
-
-/**
- * Whether a policy has effectful checks.
- *
- * @since 0.1.0
- * @category getters
- */
-export const isEffectful = (policy: Policy<any>): boolean => {
-  switch (policy._tag) {
-    case "Check":
-      return true
-    case "All":
-    case "Any":
-      return policy.policies.some(isEffectful)
-    case "Not":
-      return isEffectful(policy.policy)
-    default:
-      return false
-  }
-}
-
-/**
- * Decides a policy without effects: `undefined` when it passes, else the clause that failed (the first failing
+ * Decides a policy without effects: `None` when it passes, else `Some` of the clause that failed (the first failing
  * member of an `all`; the `any` or `not` itself). A `check` clause is treated as failing: use {@link evaluate}
  * for policies with checks.
  *
@@ -380,67 +250,49 @@ export const isEffectful = (policy: Policy<any>): boolean => {
  */
 export const decide = (
   policy: Policy<any>,
-  user: Subject | BaseUser,
+  user: RequestUser | BaseUser,
   credentials: AuthCredentials
-): Policy<any> | undefined => {
-  switch (policy._tag) {
-    case "Scope":
-      return credentials.scopes.includes(policy.scope) ? undefined : policy
-    case "All": {
-      for (const p of policy.policies) {
-        const failed = decide(p, user, credentials)
-        if (failed !== undefined) return failed
-      }
-      return undefined
-    }
-    case "Any": {
-      for (const p of policy.policies) {
-        if (decide(p, user, credentials) === undefined) return undefined
-      }
-      return policy
-    }
-    case "Not":
-      return decide(policy.policy, user, credentials) === undefined ? policy : undefined
-    case "Authenticated":
-      return user.isAuthenticated ? undefined : policy
-    case "User":
-      return policy.predicate(user as Subject) ? undefined : policy
-    case "Check":
-      return policy
-  }
+): Option.Option<Policy<any>> => {
+  const failed = failing(policy, user, credentials)
+  return failed === undefined ? Option.none() : Option.some(failed)
 }
 
-const passed: Effect.Effect<Policy<any> | undefined> = Effect.succeed(undefined)
+const passed: Effect.Effect<Option.Option<Policy<any>>> = Effect.succeed(Option.none())
 
 /**
  * Evaluates a policy, running its checks in order and only as far as needed (`all` stops at the first failure,
- * `any` at the first success): `undefined` when it passes, else the clause that failed, as {@link decide}.
+ * `any` at the first success): `None` when it passes, else `Some` of the clause that failed, as {@link decide}.
  *
  * @since 0.1.0
  * @category evaluation
  */
 export const evaluate = <R>(
   policy: Policy<R>,
-  user: Subject | BaseUser,
+  user: RequestUser | BaseUser,
   credentials: AuthCredentials
-): Effect.Effect<Policy<R> | undefined, never, R> => {
-  if (!isEffectful(policy)) return Effect.succeed(decide(policy, user, credentials) as Policy<R> | undefined)
+): Effect.Effect<Option.Option<Policy<R>>, never, R> => {
+  if (!hasChecks(policy)) return Effect.succeed(decide(policy, user, credentials) as Option.Option<Policy<R>>)
   switch (policy._tag) {
     case "Check":
-      return Effect.map(policy.effect, (ok) => ok ? undefined : policy)
+      return Effect.map(policy.effect, (ok) => ok ? Option.none() : Option.some(policy))
     case "All":
-      return policy.policies.reduceRight<Effect.Effect<Policy<R> | undefined, never, R>>(
-        (next, p) => Effect.flatMap(evaluate(p, user, credentials), (failed) => failed === undefined ? next : Effect.succeed(failed)),
+      return policy.policies.reduceRight<Effect.Effect<Option.Option<Policy<R>>, never, R>>(
+        (next, p) =>
+          Effect.flatMap(evaluate(p, user, credentials), (failed) => failed._tag === "None" ? next : Effect.succeed(failed)),
         passed
       )
     case "Any":
-      return policy.policies.reduceRight<Effect.Effect<Policy<R> | undefined, never, R>>(
-        (next, p) => Effect.flatMap(evaluate(p, user, credentials), (failed) => failed === undefined ? passed : next),
-        Effect.succeed(policy)
+      return policy.policies.reduceRight<Effect.Effect<Option.Option<Policy<R>>, never, R>>(
+        (next, p) => Effect.flatMap(evaluate(p, user, credentials), (failed) => failed._tag === "None" ? passed : next),
+        Effect.succeed(Option.some(policy))
       )
     case "Not":
-      return Effect.map(evaluate(policy.policy, user, credentials), (failed) => failed === undefined ? policy : undefined)
+      return Effect.map(
+        evaluate(policy.policy, user, credentials),
+        (failed) => failed._tag === "None" ? Option.some(policy) : Option.none()
+      )
     default:
-      return Effect.succeed(decide(policy, user, credentials) as Policy<R> | undefined)
+      return Effect.succeed(decide(policy, user, credentials) as Option.Option<Policy<R>>)
   }
 }
+

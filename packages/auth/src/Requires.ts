@@ -5,14 +5,16 @@
  */
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Socket from "@effect/platform/Socket"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import * as Option from "effect/Option"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import { AuthenticationChallenge } from "./AuthenticationBackend.js"
-import { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
+import type { Authentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
+import { CurrentAuthentication } from "./CurrentUser.js"
+import * as internal from "./internal/policy.js"
 import { withNext } from "./internal/redirect.js"
-import { PermissionDenied } from "./PermissionDenied.js"
+import type { PermissionDenied } from "./PermissionDenied.js"
+import { Forbidden, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
 import * as Policy from "./Policy.js"
 
 /**
@@ -21,10 +23,11 @@ import * as Policy from "./Policy.js"
  */
 export interface RequiresOptions {
   /**
-   * The status of every denial, overriding the default rule: 401 with the backend's challenge for an anonymous
-   * request when the backend declares one, else 403. 404 hides the route from those who may not see it.
+   * The status of every denial, overriding the default rule (401 with the backend's challenge for an anonymous
+   * request when the backend declares one, else 403): 403 always forbids, 404 hides the route from those who may
+   * not see it (the response is the router's own for an unknown path).
    */
-  readonly status?: number | undefined
+  readonly status?: 403 | 404 | undefined
   /**
    * A path or URL to send denied requests to with a 303, adding `next` (the denied request's path and query,
    * relative, so no `Host` header is trusted) to its query.
@@ -44,7 +47,7 @@ export interface RequiresOptions {
  * @since 0.1.0
  * @category models
  */
-export type Requirement = string | ReadonlyArray<string> | Policy.Policy<any>
+export type Requirement = internal.Requirement
 
 /**
  * Whether `credentials` hold every one of `scopes` (exact, case-sensitive). `[]` always passes.
@@ -56,33 +59,21 @@ export const hasRequiredScope: {
   (scopes: string | ReadonlyArray<string>): (credentials: AuthCredentials) => boolean
   (credentials: AuthCredentials, scopes: string | ReadonlyArray<string>): boolean
 } = dual(2, (credentials: AuthCredentials, scopes: string | ReadonlyArray<string>): boolean => {
-  if (typeof scopes === "string") return credentials.scopes.includes(scopes)
+  if (typeof scopes === "string") return credentials.has(scopes)
   for (let i = 0; i < scopes.length; i++) {
-    if (!credentials.scopes.includes(scopes[i]!)) return false
+    if (!credentials.has(scopes[i]!)) return false
   }
   return true
 })
 
 /**
- * The policy a requirement means: a string or an array of strings is all of those scopes.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const toPolicy = <P extends Requirement>(requirement: P): Policy.Policy<Policy.Policy.Context<P>> =>
-  Policy.isPolicy(requirement)
-    ? requirement as any
-    : Policy.scopes(requirement as string | ReadonlyArray<string>)
-
-/**
  * Wraps a handler so that it runs only when the request passes `requirement`: one scope (a string, never split),
- * all of several scopes (an array; `[]` always passes), or a `Policy`. Otherwise it fails with `PermissionDenied`,
- * which renders as:
- * - the `status` option when given (404 hides the route),
- * - else 401 `Unauthorized` with `WWW-Authenticate` when the request is anonymous and the backend declares a
- *   challenge (Basic's `realm`, Bearer), so clients know to authenticate,
- * - else 403 `Forbidden` (Starlette's default, and always for an authenticated user who lacks a scope);
- * - or, with `redirect`, a 303 to it with `next`.
+ * all of several scopes (an array; `[]` always passes), or a `Policy`. Otherwise it fails with a `PermissionDenied`:
+ * - with `redirect`, `LoginRedirect` (303 to it, with `next`);
+ * - with `status: 404`, `NotFound` (the route looks missing); with `status: 403`, `Forbidden`;
+ * - else `Unauthorized` (401 with the backend's `WWW-Authenticate` challenge) when the request is anonymous and the
+ *   backend declares a challenge (Basic's `realm`, Bearer), so clients know to authenticate;
+ * - else `Forbidden` (Starlette's 403, and always for an authenticated user who lacks a scope).
  *
  * Works on any handler effect: `HttpRouter` routes, per-method handlers and `HttpApi` endpoint handlers.
  *
@@ -110,20 +101,12 @@ export const requires: {
     options?: RequiresOptions
   ): <A, E, R>(
     self: Effect.Effect<A, E, R>
-  ) => Effect.Effect<
-    A,
-    E | PermissionDenied,
-    R | CurrentCredentials | CurrentUser | HttpServerRequest.HttpServerRequest | Policy.Policy.Context<P>
-  >
+  ) => Effect.Effect<A, E | PermissionDenied, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
   <A, E, R, P extends Requirement>(
     self: Effect.Effect<A, E, R>,
     requirement: P,
     options?: RequiresOptions
-  ): Effect.Effect<
-    A,
-    E | PermissionDenied,
-    R | CurrentCredentials | CurrentUser | HttpServerRequest.HttpServerRequest | Policy.Policy.Context<P>
-  >
+  ): Effect.Effect<A, E | PermissionDenied, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <A, E, R>(
@@ -132,81 +115,61 @@ export const requires: {
     options?: RequiresOptions
   ): Effect.Effect<A, E | PermissionDenied, any> => {
     // everything that does not depend on the request is worked out once, here
-    const policy = toPolicy(requirement)
+    const policy = internal.toPolicy(requirement)
     const deny = denial(policy, options ?? {})
-    const scopes = Policy.allOfScopes(policy)
+    const scopes = internal.allOfScopes(policy)
     if (scopes !== undefined) {
       // the common case, all of some scopes: a passing request allocates nothing
       return Effect.flatMap(
-        CurrentCredentials,
-        (credentials): Effect.Effect<A, E | PermissionDenied, any> =>
-          hasRequiredScope(credentials, scopes) ? self : Effect.flatMap(CurrentUser, (user) => deny(user, credentials))
+        CurrentAuthentication,
+        (auth): Effect.Effect<A, E | PermissionDenied, any> =>
+          hasRequiredScope(auth.credentials, scopes) ? self : deny(auth, undefined)
       )
     }
-    if (!Policy.isEffectful(policy)) {
-      return Effect.contextWithEffect((context: Context.Context<CurrentUser | CurrentCredentials>) => {
-        const user = Context.get(context, CurrentUser)
-        const credentials = Context.get(context, CurrentCredentials)
-        return Policy.decide(policy, user, credentials) === undefined
-          ? self as Effect.Effect<A, E | PermissionDenied, any>
-          : deny(user, credentials)
+    if (!internal.hasChecks(policy)) {
+      return Effect.flatMap(CurrentAuthentication, (auth): Effect.Effect<A, E | PermissionDenied, any> => {
+        const failed = internal.failing(policy, auth.user, auth.credentials)
+        return failed === undefined ? self : deny(auth, failed)
       })
     }
-    return Effect.contextWithEffect((context: Context.Context<CurrentUser | CurrentCredentials>) => {
-      const user = Context.get(context, CurrentUser)
-      const credentials = Context.get(context, CurrentCredentials)
-      return Effect.flatMap(
-        Policy.evaluate(policy, user, credentials),
+    return Effect.flatMap(CurrentAuthentication, (auth) =>
+      Effect.flatMap(
+        Policy.evaluate(policy, auth.user, auth.credentials),
         (failed): Effect.Effect<A, E | PermissionDenied, any> =>
-          failed === undefined ? self : deny(user, credentials, failed)
-      )
-    })
+          failed._tag === "None" ? self : deny(auth, failed.value)
+      ))
   }
 )
 
 const policyViolation = 1008
 
 const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
-  const scopes = Policy.scopesOf(policy)
+  const scopes = internal.scopesOf(policy)
   const redirect = options.redirect
+  const status = options.status
   const closeSockets = options.websocket === "close"
   return (
-    user: Policy.Subject,
-    credentials: AuthCredentials,
-    failed?: Policy.Policy<any>
-  ): Effect.Effect<never, PermissionDenied, HttpServerRequest.HttpServerRequest> =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      // effectful checks were already run; a pure policy is decided again only here, on the way out
-      const clause = failed ?? Policy.decide(policy, user, credentials) ?? policy
-      return Effect.flatMap(challengeOf, (challenge) => {
-        const status = options.status ?? (!user.isAuthenticated && challenge !== undefined ? 401 : 403)
-        const fields = {
-          scopes,
-          status,
-          ...(status === 401 && challenge !== undefined ? { challenge } : {})
-        }
-        if (isWebSocketUpgrade(request)) {
-          // a handshake cannot follow a redirect: refuse it with the status
-          const denied = PermissionDenied.fromPolicy(fields, policy, clause)
-          return closeSockets
-            ? Effect.zipRight(closeWithPolicyViolation(request), Effect.fail(denied))
-            : Effect.fail(denied)
-        }
-        return Effect.fail(
-          PermissionDenied.fromPolicy(
-            redirect === undefined ? fields : { scopes, status: 303, redirect: withNext(redirect, request) },
-            policy,
-            clause
-          )
-        )
-      })
+    auth: Authentication,
+    failed: Policy.Policy<any> | undefined
+  ): Effect.Effect<never, PermissionDenied> =>
+    Effect.flatMap(Effect.serviceOption(HttpServerRequest.HttpServerRequest), (request) => {
+      // a pure policy is decided again only here, on the way out, to name the clause that failed
+      const clause = Policy.format(failed ?? internal.failing(policy, auth.user, auth.credentials) ?? policy)
+      const fields = { scopes, clause }
+      const upgrade = Option.isSome(request) && isWebSocketUpgrade(request.value)
+      const denied: PermissionDenied = redirect !== undefined && !upgrade && Option.isSome(request)
+        // a handshake cannot follow a redirect: it is refused with the status instead
+        ? new LoginRedirect({ ...fields, location: withNext(redirect, request.value) })
+        : status === 404
+        ? new NotFound(fields)
+        : status === undefined && !auth.user.isAuthenticated && auth.challenge !== undefined
+        ? new Unauthorized({ ...fields, challenge: auth.challenge })
+        : new Forbidden(fields)
+      return upgrade && closeSockets
+        ? Effect.zipRight(closeWithPolicyViolation(request.value), Effect.fail(denied))
+        : Effect.fail(denied)
     })
 }
-
-const challengeOf = Effect.map(
-  AuthenticationChallenge,
-  (challenges) => challenges.length === 0 ? undefined : challenges.join(", ")
-)
 
 const isWebSocketUpgrade = (request: HttpServerRequest.HttpServerRequest): boolean => {
   const upgrade = request.headers["upgrade"]

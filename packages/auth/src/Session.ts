@@ -8,10 +8,13 @@ import * as Cookies from "@effect/platform/Cookies"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
+import * as Config from "effect/Config"
+import type * as ConfigError from "effect/ConfigError"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
@@ -28,9 +31,10 @@ import type { User } from "./User.js"
  * @since 0.1.0
  * @category models
  */
-export interface SessionOptions {
+export interface Options {
   /**
-   * The HMAC-SHA256 key(s) the cookie is signed with; use 32 or more random bytes. With a list, cookies are
+   * The HMAC-SHA256 key(s) the cookie is signed with: 32 bytes or more each (shorter keys are refused when the
+   * backend is built), best random and from the environment (`layerConfig`). With a list, cookies are
    * signed with the first and accepted when signed with any: put a new key first, keep the old ones after it
    * until the sessions they signed have expired, then drop them.
    */
@@ -55,53 +59,39 @@ export interface SessionOptions {
 }
 
 /**
- * A session backend with its options worked out once: the backend and the handlers' `login` and `logout`.
- *
- * @since 0.1.0
- * @category models
+ * @since 0.2.0
  */
-export interface Session {
-  /** The cookie's name. */
-  readonly cookieName: string
+export declare namespace Session {
   /**
-   * The backend's `authenticate`: no cookie, a malformed, unsigned or tampered one, or an unknown or expired session
-   * is anonymous (`None`), never an error; a valid one is the session's user and scopes. A store failure is a
-   * defect (logged by the middleware, a generic 500), never shown to the client.
+   * The session backend with its options worked out once, and what handlers do with sessions: `login` and `logout`.
+   *
+   * @since 0.2.0
+   * @category models
    */
-  readonly authenticate: Effect.Effect<AuthResult, never, HttpServerRequest.HttpServerRequest | SessionStore>
-  /** The backend as a Layer, built once from the `SessionStore`. */
-  readonly layer: Layer.Layer<AuthenticationBackend, never, SessionStore>
-  /**
-   * Logs `user` in with `scopes`: creates a new session (deleting the request's current one, so that a session id
-   * known before login is worthless after it), stores it and sets the cookie on the response
-   * (`HttpOnly`, `SameSite`, `Path`, `Max-Age`, and `Secure` as configured).
-   */
-  readonly login: {
-    (user: User, scopes?: AuthCredentials | ReadonlyArray<string>): (
-      response: HttpServerResponse.HttpServerResponse
-    ) => Effect.Effect<
-      HttpServerResponse.HttpServerResponse,
-      SessionStoreError,
-      HttpServerRequest.HttpServerRequest | SessionStore
-    >
-    (
+  export interface Service {
+    /** The cookie's name. */
+    readonly cookieName: string
+    /**
+     * The backend: no cookie, a malformed, unsigned or tampered one, or an unknown or expired session is anonymous
+     * (`None`), never an error; a valid one is the session's user and scopes. A store failure is a defect (logged by
+     * the middleware, a generic 500), never shown to the client.
+     */
+    readonly backend: AuthenticationBackend.Service
+    /**
+     * Logs `user` in with `scopes`: creates a new session (deleting the request's current one, so that a session id
+     * known before login is worthless after it), stores it and sets the cookie on the response (`HttpOnly`,
+     * `SameSite`, `Path`, `Max-Age`, and `Secure` as configured).
+     */
+    readonly login: (
       response: HttpServerResponse.HttpServerResponse,
       user: User,
       scopes?: AuthCredentials | ReadonlyArray<string>
-    ): Effect.Effect<
-      HttpServerResponse.HttpServerResponse,
-      SessionStoreError,
-      HttpServerRequest.HttpServerRequest | SessionStore
-    >
+    ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
+    /** Logs out: deletes the request's session from the store and expires the cookie on the response. */
+    readonly logout: (
+      response: HttpServerResponse.HttpServerResponse
+    ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
   }
-  /** Logs out: deletes the request's session from the store and expires the cookie on the response. */
-  readonly logout: (
-    response: HttpServerResponse.HttpServerResponse
-  ) => Effect.Effect<
-    HttpServerResponse.HttpServerResponse,
-    SessionStoreError,
-    HttpServerRequest.HttpServerRequest | SessionStore
-  >
 }
 
 const idBytes = 32
@@ -109,13 +99,21 @@ const idBytes = 32
 const token = /^[A-Za-z0-9_-]{43}$/
 const signedLength = 43 + 1 + 43
 
-const toKeys = (secret: SessionOptions["secret"]): ReadonlyArray<KeyObject> => {
+// HMAC-SHA256's own output length: a shorter key is easier to guess than the MAC it makes (RFC 2104 §3)
+const minSecretBytes = 32
+
+const toKeys = (secret: Options["secret"]): ReadonlyArray<KeyObject> => {
   const secrets = Redacted.isRedacted(secret) ? [secret] : secret
   if (secrets.length === 0) throw new Error("Session: `secret` needs at least one key")
   return secrets.map((secret) => {
-    const value = Redacted.value(secret)
-    if (value.length === 0) throw new Error("Session: a `secret` key is empty")
-    return createSecretKey(Buffer.from(value, "utf8"))
+    const bytes = Buffer.from(Redacted.value(secret), "utf8")
+    if (bytes.length < minSecretBytes) {
+      throw new Error(
+        `Session: a \`secret\` key has ${bytes.length} bytes; it needs ${minSecretBytes} or more (HMAC-SHA256's ` +
+          `output length), or the cookie signature can be guessed. Use e.g. \`openssl rand -base64 48\`.`
+      )
+    }
+    return createSecretKey(bytes)
   })
 }
 
@@ -202,54 +200,14 @@ const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): 
 const none: Effect.Effect<AuthResult> = Effect.succeed(Option.none())
 
 /**
- * A session backend and its `login`/`logout`, from options checked once, here: an empty `secret` list or key, an
+ * The session service, from options checked once, here (an empty `secret` list, a key of fewer than 32 bytes, an
  * invalid cookie name, path or domain, a `maxAge` that is not finite and positive, or `sameSite: "none"` with
- * `secure: false` throw at once.
- *
- * @example
- * ```ts
- * import { AuthenticationMiddleware, CurrentUser, Password, requires, SimpleUser } from "effect-auth"
- * import * as Session from "effect-auth/Session"
- * import { SessionStore } from "effect-auth/SessionStore"
- * import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
- * import { Effect, Layer, Redacted, Schema } from "effect"
- *
- * const session = Session.make({ secret: Redacted.make("a long random secret, from the environment") })
- *
- * const LoginForm = Schema.Struct({ username: Schema.String, password: Schema.String })
- *
- * const router = HttpRouter.empty.pipe(
- *   HttpRouter.post(
- *     "/login",
- *     Effect.gen(function*() {
- *       const form = yield* HttpServerRequest.schemaBodyUrlParams(LoginForm)
- *       if (form.username !== "alice" || !Password.equals(form.password, "wonderland")) {
- *         return HttpServerResponse.text("Invalid username or password", { status: 401 })
- *       }
- *       return yield* HttpServerResponse.redirect("/", { status: 303 }).pipe(
- *         session.login(new SimpleUser(form.username), ["authenticated"])
- *       )
- *     })
- *   ),
- *   HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(session.logout)),
- *   HttpRouter.get(
- *     "/me",
- *     Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName)).pipe(requires("authenticated"))
- *   )
- * )
- *
- * // One store, shared by the backend and the handlers, built once with the server
- * // (`Effect.provide` on the app itself would build a new, empty store for every request).
- * const AppLive = HttpServer.serve(AuthenticationMiddleware(router)).pipe(
- *   Layer.provide(Layer.provideMerge(session.layer, SessionStore.layerMemory))
- * )
- * // then provide a server, e.g. NodeHttpServer.layer(createServer, { port: 3000 }), and Layer.launch
- * ```
+ * `secure: false` throw at once), with the `SessionStore` it reads and writes. {@link layer} provides it.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: SessionOptions): Session => {
+export const make = (options: Options): Effect.Effect<Session.Service, never, SessionStore> => {
   const keys = toKeys(options.secret)
   const signingKey = keys[0]!
   const cookieName = options.cookieName ?? "session"
@@ -301,20 +259,12 @@ export const make = (options: SessionOptions): Session => {
       )
     })
 
-  const login = dual(
-    (args) => HttpServerResponse.isServerResponse(args[0]),
-    (
-      response: HttpServerResponse.HttpServerResponse,
-      user: User,
-      scopes?: AuthCredentials | ReadonlyArray<string>
-    ): Effect.Effect<
-      HttpServerResponse.HttpServerResponse,
-      SessionStoreError,
-      HttpServerRequest.HttpServerRequest | SessionStore
-    > =>
+  const service = (store: SessionStoreService): Session.Service => ({
+    cookieName,
+    backend: AuthenticationBackend.make(authenticateWith(store)),
+    login: (response, user, scopes) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest
-        const store = yield* SessionStore
         const previous = verifyWith(keys, request.cookies[cookieName])
         if (previous !== undefined) yield* store.delete(previous)
         const now = yield* Clock.currentTimeMillis
@@ -332,52 +282,145 @@ export const make = (options: SessionOptions): Session => {
           signWith(signingKey, id),
           isSecure(request) ? setOptions.secure : setOptions.plain
         )
+      }),
+    logout: (response) =>
+      Effect.gen(function*() {
+        const request = yield* HttpServerRequest.HttpServerRequest
+        const id = verifyWith(keys, request.cookies[cookieName])
+        if (id !== undefined) yield* store.delete(id)
+        // the same Path, Domain, SameSite and Secure as when it was set, or the browser keeps the original
+        return HttpServerResponse.expireCookie(
+          response,
+          cookieName,
+          isSecure(request) ? expireOptions.secure : expireOptions.plain
+        )
       })
-  ) as Session["login"]
+  })
 
-  const logout = (
-    response: HttpServerResponse.HttpServerResponse
-  ): Effect.Effect<
-    HttpServerResponse.HttpServerResponse,
-    SessionStoreError,
-    HttpServerRequest.HttpServerRequest | SessionStore
-  > =>
-    Effect.gen(function*() {
-      const request = yield* HttpServerRequest.HttpServerRequest
-      const id = verifyWith(keys, request.cookies[cookieName])
-      if (id !== undefined) yield* Effect.flatMap(SessionStore, (store) => store.delete(id))
-      // the same Path, Domain, SameSite and Secure as when it was set, or the browser keeps the original
-      return HttpServerResponse.expireCookie(
-        response,
-        cookieName,
-        isSecure(request) ? expireOptions.secure : expireOptions.plain
-      )
-    })
-
-  return {
-    cookieName,
-    authenticate: Effect.flatMap(SessionStore, authenticateWith),
-    layer: AuthenticationBackend.layerEffect(Effect.map(SessionStore, authenticateWith)),
-    login,
-    logout
-  }
+  return Effect.map(SessionStore, service)
 }
 
 /**
- * The session backend's `authenticate` alone (see {@link make}, which also gives `login` and `logout`).
+ * Sessions: what handlers `yield*` to log users in and out (or use {@link login} and {@link logout}). {@link layer}
+ * provides it together with the session backend.
  *
- * @since 0.1.0
- * @category constructors
+ * @since 0.2.0
+ * @category tags
  */
-export const authenticate = (
-  options: SessionOptions
-): Effect.Effect<AuthResult, never, HttpServerRequest.HttpServerRequest | SessionStore> => make(options).authenticate
+export class Session extends Context.Tag("effect-auth/Session")<Session, Session.Service>() {}
 
 /**
- * The session backend as a Layer (see {@link make}, which also gives `login` and `logout` for the same options).
+ * Logs `user` in with `scopes` on `response` (see `Session.Service.login`).
+ *
+ * @example
+ * ```ts
+ * import { SimpleUser } from "effect-auth"
+ * import * as Session from "effect-auth/Session"
+ * import { HttpServerResponse } from "@effect/platform"
+ *
+ * const loggedIn = HttpServerResponse.redirect("/", { status: 303 }).pipe(
+ *   Session.login(new SimpleUser("alice"), ["authenticated"])
+ * )
+ * ```
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const login: {
+  (user: User, scopes?: AuthCredentials | ReadonlyArray<string>): (
+    response: HttpServerResponse.HttpServerResponse
+  ) => Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    SessionStoreError,
+    HttpServerRequest.HttpServerRequest | Session
+  >
+  (response: HttpServerResponse.HttpServerResponse, user: User, scopes?: AuthCredentials | ReadonlyArray<string>): Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    SessionStoreError,
+    HttpServerRequest.HttpServerRequest | Session
+  >
+} = dual(
+  (args) => HttpServerResponse.isServerResponse(args[0]),
+  (response: HttpServerResponse.HttpServerResponse, user: User, scopes?: AuthCredentials | ReadonlyArray<string>) =>
+    Effect.flatMap(Session, (session) => session.login(response, user, scopes))
+)
+
+/**
+ * Logs the request's session out on `response` (see `Session.Service.logout`).
+ *
+ * @since 0.1.0
+ * @category accessors
+ */
+export const logout = (
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  SessionStoreError,
+  HttpServerRequest.HttpServerRequest | Session
+> => Effect.flatMap(Session, (session) => session.logout(response))
+
+/**
+ * The session service and its backend, from the `SessionStore`.
+ *
+ * @example
+ * ```ts
+ * import { AuthenticationMiddleware, CurrentUser, Password, requires, SimpleUser } from "effect-auth"
+ * import * as Session from "effect-auth/Session"
+ * import { SessionStore } from "effect-auth/SessionStore"
+ * import { HttpRouter, HttpServer, HttpServerRequest, HttpServerResponse } from "@effect/platform"
+ * import { Effect, Layer, Redacted, Schema } from "effect"
+ *
+ * const LoginForm = Schema.Struct({ username: Schema.String, password: Schema.String })
+ *
+ * const router = HttpRouter.empty.pipe(
+ *   HttpRouter.post(
+ *     "/login",
+ *     Effect.gen(function*() {
+ *       const form = yield* HttpServerRequest.schemaBodyUrlParams(LoginForm)
+ *       if (form.username !== "alice" || !Password.equals(form.password, "wonderland")) {
+ *         return HttpServerResponse.text("Invalid username or password", { status: 401 })
+ *       }
+ *       return yield* HttpServerResponse.redirect("/", { status: 303 }).pipe(
+ *         Session.login(new SimpleUser(form.username), ["authenticated"])
+ *       )
+ *     })
+ *   ),
+ *   HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(Session.logout)),
+ *   HttpRouter.get(
+ *     "/me",
+ *     Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName)).pipe(requires("authenticated"))
+ *   )
+ * )
+ *
+ * // one store, shared by the backend and the handlers, built once with the server
+ * const AppLive = HttpServer.serve(AuthenticationMiddleware(router)).pipe(
+ *   Layer.provide(Session.layer({ secret: Redacted.make("a long random secret, from the environment!!") })),
+ *   Layer.provide(SessionStore.layerMemory)
+ * )
+ * ```
  *
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: SessionOptions): Layer.Layer<AuthenticationBackend, never, SessionStore> =>
-  make(options).layer
+export const layer = (options: Options): Layer.Layer<Session | AuthenticationBackend, never, SessionStore> =>
+  Layer.effectContext(
+    Effect.map(make(options), (session) =>
+      Context.make(Session, session).pipe(Context.add(AuthenticationBackend, session.backend)))
+  )
+
+/**
+ * {@link layer}, its secret read from configuration with `Config.redacted` (by default `SESSION_SECRET`; a
+ * comma-separated list rotates keys, newest first). A missing or short secret fails start-up.
+ *
+ * @since 0.2.0
+ * @category layers
+ */
+export const layerConfig = (
+  options: Omit<Options, "secret"> & { readonly secret?: Config.Config<Redacted.Redacted<string>> | undefined }
+): Layer.Layer<Session | AuthenticationBackend, ConfigError.ConfigError, SessionStore> =>
+  Layer.unwrapEffect(
+    Effect.map(options.secret ?? Config.redacted("SESSION_SECRET"), (secret) => {
+      const keys = Redacted.value(secret).split(",").map((key) => Redacted.make(key.trim()))
+      return layer({ ...options, secret: keys.length === 1 ? keys[0]! : keys })
+    })
+  )

@@ -17,7 +17,8 @@ import { AuthCredentials } from "./AuthCredentials.js"
 import type { Authenticate } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { provideAuth } from "./internal/provide.js"
+import { Authentication } from "./CurrentUser.js"
+import { provideAuthentication } from "./internal/provide.js"
 import { SimpleUser, UnauthenticatedUser } from "./User.js"
 import type { User } from "./User.js"
 
@@ -55,7 +56,8 @@ export const principal = (user: User | string, scopes: Iterable<string> = []): P
  *
  * @example
  * ```ts
- * import { requires, Testing } from "effect-auth"
+ * import { requires } from "effect-auth"
+ * import * as Testing from "effect-auth/Testing"
  * import { Effect } from "effect"
  *
  * const handler = Effect.succeed("secret").pipe(requires("admin"))
@@ -67,9 +69,12 @@ export const principal = (user: User | string, scopes: Iterable<string> = []): P
  */
 export const runAs = (principal: Principal) =>
 <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  principal._tag === "Anonymous"
-    ? provideAuth(self, new AuthCredentials(), new UnauthenticatedUser())
-    : provideAuth(self, principal.credentials, principal.user)
+  provideAuthentication(
+    self,
+    principal._tag === "Anonymous"
+      ? new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
+      : new Authentication(principal.user, principal.credentials, undefined)
+  )
 
 /**
  * A backend that answers `principal` for every request: serve a whole app (middleware included) as that user.
@@ -78,7 +83,7 @@ export const runAs = (principal: Principal) =>
  * @category layers
  */
 export const layer = (principal: Principal): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(authenticateAs(principal))
+  AuthenticationBackend.layer(AuthenticationBackend.make(authenticateAs(principal)))
 
 const authenticateAs = (principal: Principal): Authenticate =>
   Effect.succeed(
@@ -162,7 +167,7 @@ export const accessTable = <E, R>(
       const row: Record<string, number> = {}
       for (const [name, principal] of Object.entries(options.principals)) {
         const handler = HttpApp.toWebHandlerRuntime(
-          Runtime.provideService(runtime, AuthenticationBackend, authenticateAs(principal))
+          Runtime.provideService(runtime, AuthenticationBackend, AuthenticationBackend.make(authenticateAs(principal)))
         )(app as HttpApp.Default<E, any>)
         const response = yield* Effect.promise(() => handler(new Request(`http://localhost${path}`, { method })))
         row[name] = response.status

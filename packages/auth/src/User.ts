@@ -135,3 +135,12 @@ export interface Register {}
  * @category models
  */
 export type User = Register extends { readonly user: infer U extends BaseUser } ? U : BaseUser
+
+/**
+ * The user of a request, authenticated or not: what `CurrentUser` reads and what policies see.
+ * `isAuthenticated` tells the two apart.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type RequestUser = User | UnauthenticatedUser

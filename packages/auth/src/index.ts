@@ -1,8 +1,10 @@
 /**
  * effect-auth: Starlette-style authentication and permissions for Effect HTTP apps.
  *
- * The model (users, credentials, errors), the backend, the middleware and `requires` are exported by name, as
- * Starlette's are; the backends and helpers are namespaces (`Basic.layer`, `Policy.any`, `Testing.runAs`).
+ * The rule for names: Starlette's model (users, credentials, errors), the backend, the middleware and `requires`
+ * are exported by name, as Starlette's are; everything else is a namespace (`Basic.layer`, `Policy.any`). The test
+ * kit and the Node helpers live on subpaths (`effect-auth/Testing`, `effect-auth/NodeTesting`), so production code
+ * never loads them.
  *
  * @since 0.1.0
  */
@@ -64,10 +66,3 @@ export * as Policy from "./Policy.js"
  * @since 0.1.0
  */
 export * as Session from "./Session.js"
-
-/**
- * The test kit: act as a user, arbitraries, access tables.
- *
- * @since 0.1.0
- */
-export * as Testing from "./Testing.js"

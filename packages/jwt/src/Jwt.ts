@@ -9,11 +9,11 @@ import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
-import type { AuthCredentials, Authenticate, AuthenticationError, User } from "effect-auth"
+import type { AuthCredentials, Authenticate, RejectedCredentials, User } from "effect-auth"
 import { AuthenticationBackend, Bearer } from "effect-auth"
 import type { CryptoKey, JWK, KeyObject } from "jose"
 import { Buffer } from "node:buffer"
@@ -100,7 +100,6 @@ export type ClaimsOptions<A, I> = {
 export type SecretKeyOptions<A, I> = ClaimsOptions<A, I> & {
   readonly algorithms: Algorithms<HmacAlgorithm>
   readonly key: Redacted.Redacted<string> | Redacted.Redacted<Uint8Array> | Uint8Array | CryptoKey | KeyObject | JWK
-  readonly jwksUrl?: undefined
 }
 
 /**
@@ -112,7 +111,6 @@ export type SecretKeyOptions<A, I> = ClaimsOptions<A, I> & {
 export type PublicKeyOptions<A, I> = ClaimsOptions<A, I> & {
   readonly algorithms: Algorithms<AsymmetricAlgorithm>
   readonly key: CryptoKey | KeyObject | JWK
-  readonly jwksUrl?: undefined
 }
 
 /**
@@ -137,19 +135,29 @@ export type RemoteKeySetOptions<A, I> = ClaimsOptions<A, I> & {
   readonly jwksUrl: string
   readonly cacheMaxAge?: Duration.DurationInput | undefined
   readonly cooldown?: Duration.DurationInput | undefined
-  readonly key?: undefined
 }
 
 /**
+ * The options of a backend whose key is known at start-up (see {@link layer}).
+ *
  * @since 0.1.0
  * @category models
  */
-export type Options<A, I> = LocalKeyOptions<A, I> | RemoteKeySetOptions<A, I>
+export type Options<A, I> = LocalKeyOptions<A, I>
+
+/**
+ * The options of a backend that fetches its keys from a JWKS URL (see {@link layerJwks}).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type JwksOptions<A, I> = RemoteKeySetOptions<A, I>
 
 /**
  * Checks one token: its signature, algorithm, `exp`/`nbf` (against the `Clock`), `iss`, `aud`, and its claims.
- * Every refusal is an `AuthenticationError` with status 401 and a `Bearer error="invalid_token"` challenge, its message
- * `"Token expired"` or `"Invalid token"` (the reason goes to the debug log, never to the client).
+ * Every refusal is `RejectedCredentials` (401) with a `Bearer error="invalid_token"` challenge, its message
+ * `"Token expired"` or `"Invalid token"` (the reason goes to the debug log, never to the client); a key set that
+ * cannot be fetched is `ServiceUnavailable` (503), never a refusal.
  *
  * @since 0.1.0
  * @category models
@@ -169,7 +177,7 @@ const isCanonicalJws = (token: string): boolean => {
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
- * may want it); `Some` for a Bearer one shaped like a compact JWS; an `AuthenticationError` (401, `invalid_token`)
+ * may want it); `Some` for a Bearer one shaped like a compact JWS; `RejectedCredentials` (401, `invalid_token`)
  * otherwise. The scheme matches case-insensitively. The token is `Redacted` from here on.
  *
  * @since 0.1.0
@@ -177,61 +185,104 @@ const isCanonicalJws = (token: string): boolean => {
  */
 export const parse = (
   authorization: string | undefined
-): Either.Either<Option.Option<Redacted.Redacted<string>>, AuthenticationError> =>
+): Either.Either<Option.Option<Redacted.Redacted<string>>, RejectedCredentials> =>
   Either.flatMap(
     Either.mapLeft(Bearer.parse(authorization), () => invalidToken),
     (token) => Option.isSome(token) && !isCanonicalJws(Redacted.value(token.value)) ? Either.left(invalidToken) : Either.right(token)
   )
 
 /**
- * The function that checks one token, for uses beyond the `Authorization` header (a websocket subprotocol, a
- * test). With `jwksUrl` it is an effect that sets up the key set cache once, and needs an `HttpClient`.
+ * The function that checks one token with a key known at start-up, for uses beyond the `Authorization` header (a
+ * websocket subprotocol, a test).
  *
  * @since 0.1.0
  * @category constructors
  */
-export const verifier: {
-  <A, I>(options: LocalKeyOptions<A, I>): Verify
-  <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Verify, never, HttpClient.HttpClient>
-  <A, I>(options: Options<A, I>): Verify | Effect.Effect<Verify, never, HttpClient.HttpClient>
-} = <A, I>(options: Options<A, I>): any => {
+export const verifier = <A, I>(options: LocalKeyOptions<A, I>): Verify => {
   const settings = options as unknown as verify.VerifyOptions<A, I>
   config.checkClockTolerance(settings.clockTolerance)
-  if (options.jwksUrl === undefined) {
-    return verify.make(settings, { _tag: "Key", key: config.localKey(options as LocalKeyOptions<A, I>) })
-  }
-  const remote = config.remoteKeySet(options as RemoteKeySetOptions<A, I>)
+  return verify.make(settings, { _tag: "Key", key: config.localKey(options) })
+}
+
+/**
+ * The function that checks one token with the keys of a JWKS URL: an effect that sets up the key set cache once, and
+ * needs an `HttpClient`.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const verifierJwks = <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Verify, never, HttpClient.HttpClient> => {
+  const settings = options as unknown as verify.VerifyOptions<A, I>
+  config.checkClockTolerance(settings.clockTolerance)
+  const remote = config.remoteKeySet(options)
   return Effect.map(jwks.make(remote), (lookup) => verify.make(settings, { _tag: "Lookup", lookup }))
 }
 
-const fromVerify = (check: Verify): Authenticate =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-    const parsed = parse(request.headers["authorization"])
-    if (parsed._tag === "Left") return Effect.fail(parsed.left)
-    if (parsed.right._tag === "None") return Effect.succeedNone
-    return Effect.asSome(check(parsed.right.value))
-  })
+const fromVerify = (check: Verify): AuthenticationBackend.Service =>
+  AuthenticationBackend.make(
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const parsed = parse(request.headers["authorization"])
+      if (parsed._tag === "Left") return Effect.fail(parsed.left)
+      if (parsed.right._tag === "None") return Effect.succeedNone
+      return Effect.asSome(check(parsed.right.value))
+    }) satisfies Authenticate,
+    { challenge: "Bearer" }
+  )
 
 /**
- * A JWT backend's `authenticate`: no `Authorization` header or another scheme is anonymous; a Bearer token is the
- * user its claims decode into, or an `AuthenticationError` (401, `WWW-Authenticate: Bearer error="invalid_token"`).
- * With `jwksUrl` it is an effect that sets up the key set cache once (run it at start-up, as `layer` does).
+ * A JWT backend with a key known at start-up: no `Authorization` header or another scheme is anonymous; a Bearer
+ * token is the user its claims decode into, or `RejectedCredentials` (401, `WWW-Authenticate: Bearer
+ * error="invalid_token"`). Its challenge is `Bearer`. Use it with `AuthenticationBackend.firstOf`; {@link layer}
+ * provides it alone.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category constructors
  */
-export const authenticate: {
-  <A, I>(options: LocalKeyOptions<A, I>): Authenticate
-  <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Authenticate, never, HttpClient.HttpClient>
-  <A, I>(options: Options<A, I>): Authenticate | Effect.Effect<Authenticate, never, HttpClient.HttpClient>
-} = <A, I>(options: Options<A, I>): any =>
-  options.jwksUrl === undefined
-    ? fromVerify(verifier(options as LocalKeyOptions<A, I>))
-    : Effect.map(verifier(options as RemoteKeySetOptions<A, I>), fromVerify)
+export const make = <A, I>(options: LocalKeyOptions<A, I>): AuthenticationBackend.Service =>
+  fromVerify(verifier(options))
 
 /**
- * The JWT backend as a Layer. Its challenge is `Bearer`: `requires` answers an anonymous request with 401 and
- * `WWW-Authenticate: Bearer`. With `jwksUrl` it needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
+ * A JWT backend with the keys of a JWKS URL (see {@link RemoteKeySetOptions}), built once with its key set cache.
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const makeJwks = <A, I>(
+  options: RemoteKeySetOptions<A, I>
+): Effect.Effect<AuthenticationBackend.Service, never, HttpClient.HttpClient> =>
+  Effect.map(verifierJwks(options), fromVerify)
+
+/**
+ * The JWT backend with a key known at start-up, as a Layer. Its challenge is `Bearer`: `requires` answers an
+ * anonymous request with 401 and `WWW-Authenticate: Bearer`.
+ *
+ * @example
+ * ```ts
+ * import { Jwt } from "@effect-auth/jwt"
+ * import { Redacted, Schema } from "effect"
+ *
+ * class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String, name: Schema.String }) {
+ *   readonly isAuthenticated = true
+ *   get displayName() { return this.name }
+ *   get identity() { return this.sub }
+ * }
+ *
+ * const BackendLive = Jwt.layer({
+ *   algorithms: ["HS256"],
+ *   key: Redacted.make("a secret of 32 bytes or more, from the environment"),
+ *   issuer: "https://issuer.example/",
+ *   claims: AppUser
+ * })
+ * ```
+ *
+ * @since 0.1.0
+ * @category layers
+ */
+export const layer = <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<AuthenticationBackend> =>
+  Layer.sync(AuthenticationBackend, () => make(options))
+
+/**
+ * The JWT backend with the keys of a JWKS URL, as a Layer; it needs an `HttpClient` (e.g. `FetchHttpClient.layer`).
  *
  * @example
  * ```ts
@@ -245,7 +296,7 @@ export const authenticate: {
  *   get identity() { return this.sub }
  * }
  *
- * const BackendLive = Jwt.layer({
+ * const BackendLive = Jwt.layerJwks({
  *   algorithms: ["RS256"],
  *   jwksUrl: "https://issuer.example/.well-known/jwks.json",
  *   issuer: "https://issuer.example/",
@@ -254,14 +305,10 @@ export const authenticate: {
  * }).pipe(Layer.provide(FetchHttpClient.layer))
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category layers
  */
-export const layer: {
-  <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<AuthenticationBackend>
-  <A, I>(options: RemoteKeySetOptions<A, I>): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient>
-  <A, I>(options: Options<A, I>): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient>
-} = <A, I>(options: Options<A, I>): any =>
-  options.jwksUrl === undefined
-    ? AuthenticationBackend.layer(authenticate(options as LocalKeyOptions<A, I>), { challenge: "Bearer" })
-    : AuthenticationBackend.layerEffect(authenticate(options as RemoteKeySetOptions<A, I>), { challenge: "Bearer" })
+export const layerJwks = <A, I>(
+  options: RemoteKeySetOptions<A, I>
+): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient> =>
+  Layer.effect(AuthenticationBackend, makeJwks(options))

@@ -1,20 +1,16 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type * as Exit from "effect/Exit"
 import type * as Option from "effect/Option"
-import { AuthCredentials } from "../AuthCredentials.js"
-import type { Authenticate } from "../AuthenticationBackend.js"
-import { AuthenticationChallenge } from "../AuthenticationBackend.js"
-import type { AuthenticationError } from "../AuthenticationError.js"
-import { CurrentCredentials, CurrentUser } from "../CurrentUser.js"
+import type { AuthenticationBackend } from "../AuthenticationBackend.js"
+import type { AuthenticationError, ServiceUnavailable } from "../AuthenticationError.js"
+import { Authentication, CurrentAuthentication } from "../CurrentUser.js"
 import type { PermissionDenied } from "../PermissionDenied.js"
 import * as Policy from "../Policy.js"
 import * as Requires from "../Requires.js"
-import { UnauthenticatedUser, type User } from "../User.js"
+import * as policies from "./policy.js"
 
 /** @internal */
 export interface RequirementValue {
@@ -22,32 +18,19 @@ export interface RequirementValue {
   readonly options: Requires.RequiresOptions | undefined
 }
 
-type Authenticated = readonly [AuthCredentials, User | UnauthenticatedUser]
-
-type Check = (
-  authenticated: Authenticated
-) => Effect.Effect<void, PermissionDenied, HttpServerRequest.HttpServerRequest>
-
-const anonymous: Authenticated = [new AuthCredentials(), new UnauthenticatedUser()]
+type Check = (authentication: Authentication) => Effect.Effect<void, PermissionDenied>
 
 // --- enforcement: one check per endpoint, built at start-up --------------------------------------------------------
 
-const makeCheck = ({ options, requirement }: RequirementValue, challenges: ReadonlyArray<string>): Check => {
+const makeCheck = ({ options, requirement }: RequirementValue): Check => {
   // the denial is `requires` itself, so status, redirect, challenge and websocket rules are the same everywhere
   const guarded = Requires.requires(Effect.void, requirement, options)
-  const scopes = Policy.allOfScopes(Requires.toPolicy(requirement))
-  const run = ([credentials, user]: Authenticated) =>
-    Effect.mapInputContext(guarded, (context: Context.Context<HttpServerRequest.HttpServerRequest>) => {
-      const map = new Map(context.unsafeMap)
-      map.set(CurrentCredentials.key, credentials)
-      map.set(CurrentUser.key, user)
-      map.set(AuthenticationChallenge.key, challenges)
-      return Context.unsafeMake(map)
-    })
+  const scopes = policies.allOfScopes(policies.toPolicy(requirement))
+  const run: Check = (authentication) => Effect.provideService(guarded, CurrentAuthentication, authentication)
   // all of some scopes (the common case): a passing request allocates nothing
   return scopes === undefined
     ? run
-    : (authenticated) => Requires.hasRequiredScope(authenticated[0], scopes) ? Effect.void : run(authenticated)
+    : (authentication) => Requires.hasRequiredScope(authentication.credentials, scopes) ? Effect.void : run(authentication)
 }
 
 const describe = (requirement: RequirementValue["requirement"]): string =>
@@ -56,9 +39,8 @@ const describe = (requirement: RequirementValue["requirement"]): string =>
 /** @internal */
 export const routeTable = (
   api: HttpApi.HttpApi.AnyWithProps,
-  keys: ReadonlySet<string>,
-  getRequirement: (annotations: Context.Context<never>) => Option.Option<RequirementValue>,
-  challenges: ReadonlyArray<string>
+  key: string,
+  getRequirement: (annotations: Context.Context<never>) => Option.Option<RequirementValue>
 ): Map<string, Check | null> => {
   const table = new Map<string, Check | null>()
   HttpApi.reflect(api, {
@@ -66,7 +48,7 @@ export const routeTable = (
     onEndpoint({ endpoint, group, middleware }) {
       const requirement = getRequirement(endpoint.annotations)
       if (requirement._tag === "Some") {
-        const guarded = Array.from(middleware).some((tag) => keys.has(tag.key))
+        const guarded = Array.from(middleware).some((tag) => tag.key === key)
         if (!guarded) {
           // fail at start-up rather than serve a protected endpoint unprotected
           throw new Error(
@@ -78,7 +60,7 @@ export const routeTable = (
       }
       table.set(
         `${endpoint.method} ${endpoint.path}`,
-        requirement._tag === "Some" ? makeCheck(requirement.value, challenges) : null
+        requirement._tag === "Some" ? makeCheck(requirement.value) : null
       )
     }
   })
@@ -88,17 +70,23 @@ export const routeTable = (
 // --- the per-request path --------------------------------------------------------------------------------------------
 
 /** @internal */
-export const makeAuthenticated = (
-  authenticate: Authenticate,
+export const makeAuthenticate = (
+  backend: AuthenticationBackend.Service,
   table: ReadonlyMap<string, Check | null>
-): Effect.Effect<Authenticated, AuthenticationError | PermissionDenied, HttpRouter.HttpRouter.Provided> => {
-  // the backend runs once per request, whichever of the middlewares asks first
-  const results = new WeakMap<HttpServerRequest.HttpServerRequest, Exit.Exit<Authenticated, AuthenticationError>>()
+): Effect.Effect<
+  Authentication,
+  AuthenticationError | ServiceUnavailable | PermissionDenied,
+  HttpRouter.HttpRouter.Provided
+> => {
   const checks = new WeakMap<HttpRouter.Route<any, any>, Check | null>()
+  const challenge = backend.anonymous.challenge
 
-  const backend = Effect.map(
-    Effect.tapDefect(authenticate, (cause) => Effect.logError("AuthenticationBackend failed unexpectedly", cause)),
-    (result): Authenticated => result._tag === "None" ? anonymous : result.value
+  const authenticated = Effect.map(
+    Effect.tapDefect(backend.authenticate, (cause) => Effect.logError("AuthenticationBackend failed unexpectedly", cause)),
+    (result): Authentication =>
+      result._tag === "None"
+        ? backend.anonymous
+        : new Authentication(result.value[1], result.value[0], challenge)
   )
 
   const checkOf = (context: Context.Context<never>): Check | null => {
@@ -128,19 +116,12 @@ export const makeAuthenticated = (
   }
 
   return Effect.withFiberRuntime((fiber) => {
-    const context = fiber.currentContext
-    const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
     let check: Check | null
     try {
-      check = checkOf(context)
+      check = checkOf(fiber.currentContext)
     } catch (error) {
       return Effect.zipRight(Effect.logError(error), Effect.die(error))
     }
-    const cached = results.get(request)
-    const authenticated = cached !== undefined ? cached : Effect.flatMap(Effect.exit(backend), (exit) => {
-      results.set(request, exit)
-      return exit
-    })
     return check === null ? authenticated : Effect.tap(authenticated, check)
   })
 }
@@ -210,7 +191,7 @@ const clauses = (policy: Policy.Policy<any>): ReadonlyArray<Clause> | undefined 
 export const securityTransform = (
   requirement: string | ReadonlyArray<string> | Policy.Policy<never>
 ): (operation: Record<string, any>) => Record<string, any> => {
-  const alternatives = clauses(Requires.toPolicy(requirement))
+  const alternatives = clauses(policies.toPolicy(requirement))
   return (operation) => {
     const security: unknown = operation["security"]
     if (alternatives === undefined || !Array.isArray(security) || security.length === 0) return operation

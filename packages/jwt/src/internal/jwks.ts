@@ -6,7 +6,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
-import type { AuthenticationError } from "effect-auth"
+import type { RejectedCredentials, ServiceUnavailable } from "effect-auth"
 import type { CryptoKey, JSONWebKeySet, JWSHeaderParameters } from "jose"
 import { createLocalJWKSet, errors } from "jose"
 import { invalidToken, keysUnavailable } from "./errors.js"
@@ -32,7 +32,7 @@ export interface RemoteKeySetOptions {
 }
 
 /** @internal */
-export type GetKey = (header: JWSHeaderParameters) => Effect.Effect<CryptoKey, AuthenticationError>
+export type GetKey = (header: JWSHeaderParameters) => Effect.Effect<CryptoKey, RejectedCredentials | ServiceUnavailable>
 
 /**
  * A JSON Web Key Set fetched from `url`, cached for `cacheMaxAge`, fetched again early when a token names a key it
@@ -94,7 +94,7 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
     const lookup = (keys: KeySet, header: JWSHeaderParameters) =>
       Effect.tryPromise({ try: () => keys(header), catch: (error) => error })
 
-    return (header: JWSHeaderParameters): Effect.Effect<CryptoKey, AuthenticationError> =>
+    return (header: JWSHeaderParameters): Effect.Effect<CryptoKey, RejectedCredentials | ServiceUnavailable> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
         let current = yield* Ref.get(state)

@@ -2,7 +2,7 @@ import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { AuthenticationError, User } from "effect-auth"
+import type { RejectedCredentials, ServiceUnavailable, User } from "effect-auth"
 import { AuthCredentials } from "effect-auth"
 import type { JWSHeaderParameters, JWTPayload, JWTVerifyOptions, KeyInput } from "jose"
 import { decodeProtectedHeader, errors, jwtVerify } from "jose"
@@ -24,7 +24,7 @@ export interface VerifyOptions<A, I> {
 /** @internal */
 export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
   readonly [AuthCredentials, User],
-  AuthenticationError
+  RejectedCredentials | ServiceUnavailable
 >
 
 /**
@@ -34,7 +34,7 @@ export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
  */
 export type KeySource =
   | { readonly _tag: "Key"; readonly key: KeyInput }
-  | { readonly _tag: "Lookup"; readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<KeyInput, AuthenticationError> }
+  | { readonly _tag: "Lookup"; readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<KeyInput, RejectedCredentials | ServiceUnavailable> }
 
 /**
  * The scopes a token grants: OAuth's `scope` (a space-separated string, RFC 8693 / RFC 9068), else `scp`
@@ -69,10 +69,10 @@ export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Ver
   const toUser = options.toUser ?? ((claims: A) => claims as unknown as User)
   const toCredentials = options.toCredentials
 
-  const refuse = (reason: string, error: AuthenticationError = invalidToken) =>
+  const refuse = (reason: string, error: RejectedCredentials = invalidToken) =>
     Effect.zipRight(Effect.logDebug("JWT refused", reason), Effect.fail(error))
 
-  const keyFor = (token: string): Effect.Effect<KeyInput, AuthenticationError> => {
+  const keyFor = (token: string): Effect.Effect<KeyInput, RejectedCredentials | ServiceUnavailable> => {
     if (source._tag === "Key") return Effect.succeed(source.key)
     let header: JWSHeaderParameters
     try {

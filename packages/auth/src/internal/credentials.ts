@@ -1,0 +1,46 @@
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Effect from "effect/Effect"
+import type * as Either from "effect/Either"
+import type * as Option from "effect/Option"
+import type { AuthResult } from "../AuthenticationBackend.js"
+import { AuthenticationBackend } from "../AuthenticationBackend.js"
+import type { AuthenticationError, ServiceUnavailable } from "../AuthenticationError.js"
+import { withContext } from "./provide.js"
+
+/**
+ * A backend that reads one credential from the request (a header, a cookie, a query parameter) and checks it.
+ */
+export interface Skeleton<X, R> {
+  /** `None` when the request does not present this credential (another backend may want it). */
+  readonly read: (request: HttpServerRequest.HttpServerRequest) => Either.Either<Option.Option<X>, AuthenticationError>
+  readonly verify: (credential: X) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
+  /** What a credential that `verify` answers `None` for is: this error, or anonymous when absent. */
+  readonly refused?: AuthenticationError | undefined
+  readonly challenge?: string | ReadonlyArray<string> | undefined
+}
+
+/**
+ * The backend, built once: `verify`'s services are captured here and given back per request, so the backend's
+ * Layer, not the app, carries them.
+ */
+export const make = <X, R>(skeleton: Skeleton<X, R>): Effect.Effect<AuthenticationBackend.Service, never, R> =>
+  Effect.map(Effect.context<R>(), (context) => {
+    const read = skeleton.read
+    const verify = withContext(skeleton.verify, context)
+    const refused = skeleton.refused === undefined ? undefined : Effect.fail(skeleton.refused)
+    const check = refused === undefined
+      ? verify
+      : (credential: X) =>
+        Effect.flatMap(
+          verify(credential),
+          (result): Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable> =>
+            result._tag === "None" ? refused : Effect.succeed(result)
+        )
+    const authenticate = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      const parsed = read(request)
+      if (parsed._tag === "Left") return Effect.fail(parsed.left)
+      if (parsed.right._tag === "None") return Effect.succeedNone
+      return check(parsed.right.value)
+    })
+    return AuthenticationBackend.make(authenticate, { challenge: skeleton.challenge })
+  })
