@@ -4,8 +4,7 @@
  */
 import { Jwt } from "@effect-auth/jwt"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, Socket } from "@effect/platform"
-import type { Layer } from "effect"
-import { Effect, Option, Redacted, Schema } from "effect"
+import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import {
   AuthCredentials,
   AuthenticationBackend,
@@ -20,35 +19,48 @@ import {
 import { randomBytes } from "node:crypto"
 import { SignJWT } from "jose"
 
-// --- users: an in-memory table of scrypt hashes, made once at start-up ----------------------------------------
+// --- users: a service holding a table of scrypt hashes, made once at start-up --------------------------------------
 
 const accounts = [
   { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"] },
   { username: "bob", password: "builder", scopes: ["authenticated"] }
 ]
 
-const BasicLive = AuthenticationBackend.layerEffect(
-  Effect.gen(function*() {
-    const table = new Map<string, { readonly hash: string; readonly scopes: ReadonlyArray<string> }>()
-    for (const account of accounts) {
-      table.set(account.username, { hash: yield* Password.hash(account.password), scopes: account.scopes })
-    }
-    // unknown names are checked against a hash too, so that timing does not tell which names exist
-    const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
-    // the seed's BasicAuthBackend, with the password checked (the seed leaves it as a TODO)
-    return Basic.authenticate({
-      verify: (username, password) => {
-        const account = table.get(username)
-        return Effect.map(Password.verify(password, account?.hash ?? nobody), (ok) =>
-          ok && account !== undefined
-            ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
-            : Option.none())
+export class Users extends Context.Tag("example/Users")<Users, {
+  /** The user with this name and password, with their scopes; `None` for a wrong name or password. */
+  readonly check: (
+    username: string,
+    password: Redacted.Redacted<string>
+  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, SimpleUser]>>
+}>() {
+  static readonly layer = Layer.effect(
+    Users,
+    Effect.gen(function*() {
+      const table = new Map<string, { readonly hash: string; readonly scopes: ReadonlyArray<string> }>()
+      for (const account of accounts) {
+        table.set(account.username, { hash: yield* Password.hash(account.password), scopes: account.scopes })
+      }
+      // unknown names are checked against a hash too, so that timing does not tell which names exist
+      const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
+      return {
+        check: (username, password) => {
+          const account = table.get(username)
+          return Effect.map(Password.verify(password, account?.hash ?? nobody), (ok) =>
+            ok && account !== undefined
+              ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
+              : Option.none())
+        }
       }
     })
-  }),
-  // anonymous requests to guarded pages get 401 and this challenge, so browsers ask for a password
-  { challenge: Basic.challenge("effect-auth example") }
-)
+  )
+}
+
+// the seed's BasicAuthBackend, with the password checked against the users (the seed leaves it as a TODO); the
+// realm makes anonymous requests to guarded pages get 401 and a challenge, so browsers ask for a password
+const BasicBackend = Basic.make({
+  realm: "effect-auth example",
+  verify: (username, password) => Effect.flatMap(Users, (users) => users.check(username, password))
+})
 
 // --- API clients: JWTs, minted by POST /token for a Basic-authenticated user -----------------------------------
 
@@ -56,7 +68,7 @@ const jwtSecret = Redacted.make(randomBytes(32))
 
 const Claims = Schema.Struct({ sub: Schema.String, scope: Schema.String })
 
-const JwtLive = Jwt.layer({
+const JwtBackend = Jwt.make({
   algorithms: ["HS256"],
   key: jwtSecret,
   issuer: "effect-auth-example",
@@ -65,7 +77,9 @@ const JwtLive = Jwt.layer({
 })
 
 // Basic for people, Bearer JWTs for programs: the first backend that recognises the request answers
-export const BackendLive: Layer.Layer<AuthenticationBackend> = AuthenticationBackend.firstOf(BasicLive, JwtLive)
+export const BackendLive: Layer.Layer<AuthenticationBackend> = AuthenticationBackend.layerEffect(
+  Effect.map(BasicBackend, (basic) => AuthenticationBackend.firstOf(basic, JwtBackend))
+).pipe(Layer.provide(Users.layer))
 
 const token = Effect.gen(function*() {
   const user = yield* CurrentUser

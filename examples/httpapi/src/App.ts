@@ -64,7 +64,6 @@ export const Api = HttpApi.make("example")
         )
       )
       .middleware(Authentication)
-      .middleware(HttpApiAuthentication.Credentials)
   )
   .annotate(OpenApi.Title, "effect-auth HttpApi example")
 

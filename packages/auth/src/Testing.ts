@@ -160,6 +160,10 @@ export const accessTable = <E, R>(
 > =>
   Effect.gen(function*() {
     const runtime = yield* Effect.runtime<Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>>()
+    // the app's own backend, when one is provided, keeps its challenges (and so its 401s): only who is
+    // authenticated is replaced
+    const own = yield* Effect.serviceOption(AuthenticationBackend)
+    const challenge = own._tag === "Some" ? own.value.challenges : []
     const table: Record<string, Record<string, number>> = {}
     for (const route of options.routes) {
       const space = route.indexOf(" ")
@@ -167,7 +171,7 @@ export const accessTable = <E, R>(
       const row: Record<string, number> = {}
       for (const [name, principal] of Object.entries(options.principals)) {
         const handler = HttpApp.toWebHandlerRuntime(
-          Runtime.provideService(runtime, AuthenticationBackend, AuthenticationBackend.make(authenticateAs(principal)))
+          Runtime.provideService(runtime, AuthenticationBackend, AuthenticationBackend.make(authenticateAs(principal), { challenge }))
         )(app as HttpApp.Default<E, any>)
         const response = yield* Effect.promise(() => handler(new Request(`http://localhost${path}`, { method })))
         row[name] = response.status
