@@ -25,10 +25,11 @@ export const equals = (
   b: string | Redacted.Redacted<string>
 ): boolean => timingSafeEqual(digest(a), digest(b))
 
-// scrypt's cost parameters for new hashes: N = 2^14, r = 8, p = 1 (the scrypt paper's interactive-login setting,
-// 16 MiB and some tens of milliseconds per hash). Hashes keep their own parameters, so these can be raised later
-// without invalidating stored hashes.
-const defaultLogN = 14
+
+// scrypt's cost parameters for new hashes: N = 2^17, r = 8, p = 1, OWASP's minimum for scrypt (Password Storage
+// Cheat Sheet): 128 MiB and about 0.4 s per hash on a 2-core machine. Hashes keep their own parameters, so raising
+// these never invalidates a stored hash; `needsRehash` tells which ones to redo at the next login.
+const defaultLogN = 17
 const defaultR = 8
 const defaultP = 1
 const saltLength = 16
@@ -36,7 +37,7 @@ const keyLength = 32
 
 // bounds for parameters read back from a stored hash: beyond them the hash is treated as malformed rather than
 // letting a bad row make one request allocate gigabytes or compute for minutes. scrypt needs 128 * N * r bytes
-// (at most 256 MiB here) and time in proportion to N * r * p.
+// (at most 256 MiB here, twice the default) and time in proportion to N * r * p (at most 8 times the default).
 const maxLogN = 20
 const maxR = 32
 const maxP = 16
@@ -44,6 +45,11 @@ const maxMemoryCost = 2 ** 21 // N * r
 const maxTimeCost = 2 ** 23 // N * r * p
 const minBytes = 8
 const maxBytes = 64
+
+// bounds for `Options.logN`: 10 (1 MiB, a few milliseconds) is for tests; 18 is the most `verify` reads back at
+// r = 8 (N * r <= maxMemoryCost)
+const minOptionLogN = 10
+const maxOptionLogN = 18
 
 const derive = (
   password: string,
@@ -74,14 +80,37 @@ const decode = (text: string): Buffer | undefined => {
 }
 
 /**
+ * Options of {@link hash} and {@link needsRehash}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * log2 of scrypt's cost `N`, from 10 to 18: 17 (OWASP's minimum) unless given. Lower it for tests; raise it when
+   * the hardware allows. r = 8 and p = 1 are fixed.
+   */
+  readonly logN?: number | undefined
+}
+
+// a wrong option is a bug in the caller, not a bad password: thrown (a defect in `hash`)
+const logNOf = (options: Options | undefined): number => {
+  const logN = options?.logN ?? defaultLogN
+  if (!Number.isInteger(logN) || logN < minOptionLogN || logN > maxOptionLogN) {
+    throw new TypeError(`Password: \`logN\` must be an integer from ${minOptionLogN} to ${maxOptionLogN}`)
+  }
+  return logN
+}
+
+/**
  * Hashes a password with scrypt and a fresh random 16-byte salt, for storing. The result is a string in the
  * PHC format that carries its parameters:
  *
- * `$scrypt$ln=14,r=8,p=1$<salt>$<hash>`
+ * `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`
  *
- * where `ln` is log2 of scrypt's cost `N`, and salt and hash (32 bytes) are standard base64 without padding.
- * Two hashes of one password differ (the salt); check one with {@link verify}. The password is hashed as UTF-8,
- * as given (no Unicode normalization).
+ * where `ln` is log2 of scrypt's cost `N` (17 by default, OWASP's minimum: 128 MiB and a few tenths of a second per
+ * hash), and salt and hash (32 bytes) are standard base64 without padding. Two hashes of one password differ (the
+ * salt); check one with {@link verify}. The password is hashed as UTF-8, as given (no Unicode normalization).
  *
  * @example
  * ```ts
@@ -97,14 +126,19 @@ const decode = (text: string): Buffer | undefined => {
  * @since 0.1.0
  * @category hashing
  */
-export const hash = (password: string | Redacted.Redacted<string>): Effect.Effect<string> =>
+export const hash = (
+  password: string | Redacted.Redacted<string>,
+  options?: Options
+): Effect.Effect<string> =>
   Effect.suspend(() => {
+    const logN = logNOf(options)
     const salt = randomBytes(saltLength)
     return Effect.map(
-      derive(reveal(password), salt, keyLength, defaultLogN, defaultR, defaultP),
-      (key) => `$scrypt$ln=${defaultLogN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
+      // valid parameters (checked above): scrypt cannot refuse them
+      Effect.orDie(derive(reveal(password), salt, keyLength, logN, defaultR, defaultP)),
+      (key) => `$scrypt$ln=${logN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
     )
-  }).pipe(Effect.orDie) // fixed, valid parameters: scrypt cannot refuse them
+  })
 
 interface Parsed {
   readonly logN: number
@@ -155,3 +189,34 @@ export const verify = (
       Effect.orElseSucceed(() => false)
     )
   })
+
+/**
+ * Whether a stored hash should be replaced: `true` when its parameters (cost, block size, parallelism, salt or hash
+ * length) are below those {@link hash} uses now (with the same `options`), or when it cannot be read. Check it
+ * after a successful {@link verify} and store `hash(password)` in its place, so that hashes follow the defaults.
+ *
+ * @example
+ * ```ts
+ * import { Password } from "effect-auth"
+ * import { Effect } from "effect"
+ *
+ * declare const stored: string
+ * declare const save: (hash: string) => Effect.Effect<void>
+ *
+ * const login = (password: string) =>
+ *   Effect.gen(function*() {
+ *     if (!(yield* Password.verify(password, stored))) return false
+ *     if (Password.needsRehash(stored)) yield* Effect.flatMap(Password.hash(password), save)
+ *     return true
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const needsRehash = (stored: string, options?: Options): boolean => {
+  const logN = logNOf(options)
+  const parsed = parseHash(stored)
+  return parsed === undefined || parsed.logN < logN || parsed.r < defaultR || parsed.p < defaultP ||
+    parsed.salt.length < saltLength || parsed.key.length < keyLength
+}
