@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 
@@ -80,6 +81,34 @@ const decode = (text: string): Buffer | undefined => {
 }
 
 /**
+ * Why {@link hash} refused a password: it contains NUL (U+0000), or it is not well-formed Unicode (a lone
+ * surrogate). Either would hash the same as another password (see {@link hash}). It never leaves the process: an
+ * app that hashes a password chosen by a user answers this with its own "password not allowed".
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PasswordError extends Data.TaggedError("PasswordError")<{
+  readonly reason: "ContainsNul" | "IllFormed"
+}> {
+  override get message(): string {
+    return this.reason === "ContainsNul"
+      ? "a password must not contain NUL (U+0000)"
+      : "a password must be well-formed Unicode (no lone surrogate)"
+  }
+}
+
+// NUL: scrypt keys HMAC-SHA256 with the password, and HMAC pads a key with zero bytes, so `pw` and `pw\0` derive
+// the same hash. A lone surrogate: UTF-8 encoding replaces it with U+FFFD, so `pw\uD800` hashes as `pw\uFFFD`.
+// Other control characters derive keys of their own: allowing them or not is the app's password policy.
+const refused = /[\0\p{Cs}]/u
+
+const refusal = (password: string): PasswordError | undefined =>
+  refused.test(password)
+    ? new PasswordError({ reason: password.includes("\0") ? "ContainsNul" : "IllFormed" })
+    : undefined
+
+/**
  * Options of {@link hash} and {@link needsRehash}.
  *
  * @since 0.1.0
@@ -110,7 +139,11 @@ const logNOf = (options: Options | undefined): number => {
  *
  * where `ln` is log2 of scrypt's cost `N` (17 by default, OWASP's minimum: 128 MiB and a few tenths of a second per
  * hash), and salt and hash (32 bytes) are standard base64 without padding. Two hashes of one password differ (the
- * salt); check one with {@link verify}. The password is hashed as UTF-8, as given (no Unicode normalization).
+ * salt); check one with {@link verify}.
+ *
+ * The password is normalized to NFKC and hashed as UTF-8, so that the same characters typed on another keyboard or
+ * system (composed or not, full-width or not) verify. A password containing NUL or a lone surrogate fails with
+ * {@link PasswordError}: each would hash the same as another password.
  *
  * @example
  * ```ts
@@ -129,13 +162,16 @@ const logNOf = (options: Options | undefined): number => {
 export const hash = (
   password: string | Redacted.Redacted<string>,
   options?: Options
-): Effect.Effect<string> =>
+): Effect.Effect<string, PasswordError> =>
   Effect.suspend(() => {
     const logN = logNOf(options)
+    const raw = reveal(password)
+    const refusedBecause = refusal(raw)
+    if (refusedBecause !== undefined) return Effect.fail(refusedBecause)
     const salt = randomBytes(saltLength)
     return Effect.map(
       // valid parameters (checked above): scrypt cannot refuse them
-      Effect.orDie(derive(reveal(password), salt, keyLength, logN, defaultR, defaultP)),
+      Effect.orDie(derive(raw.normalize("NFKC"), salt, keyLength, logN, defaultR, defaultP)),
       (key) => `$scrypt$ln=${logN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
     )
   })
@@ -169,10 +205,15 @@ const parseHash = (stored: string): Parsed | undefined => {
 
 /**
  * Checks a password against a hash made by {@link hash} (or any `$scrypt$ln=…,r=…,p=…$salt$hash` string with
- * 8 to 64-byte salt and hash), comparing in constant time. Answers `false` for a wrong password and also for a
- * stored hash it cannot read (malformed, another algorithm, parameters out of bounds: `ln` ≤ 20, `r` ≤ 32, `p` ≤ 16,
- * at most 256 MiB of memory, `N * r * p` ≤ 2^23): it never fails and never throws, so a bad row refuses the login
- * rather than breaking the request.
+ * 8 to 64-byte salt and hash), comparing in constant time. Answers `false` for a wrong password, for a password
+ * {@link hash} refuses (NUL, a lone surrogate), and for a stored hash it cannot read (malformed, another algorithm,
+ * parameters out of bounds: `ln` ≤ 20, `r` ≤ 32, `p` ≤ 16, at most 256 MiB of memory, `N * r * p` ≤ 2^23): it never
+ * fails and never throws, so a bad row refuses the login rather than breaking the request.
+ *
+ * The password is normalized to NFKC, as {@link hash} does. Hashes made before that (by earlier versions, of the
+ * password as given) still verify: when the NFKC form is wrong and differs from the password as given, the password
+ * as given is tried too (a second scrypt run, only for such passwords). Those hashes have `ln=14`, so
+ * {@link needsRehash} flags them and rehashing at login retires the fallback.
  *
  * @since 0.1.0
  * @category hashing
@@ -184,10 +225,16 @@ export const verify = (
   Effect.suspend(() => {
     const parsed = parseHash(stored)
     if (parsed === undefined) return Effect.succeed(false)
-    return derive(reveal(password), parsed.salt, parsed.key.length, parsed.logN, parsed.r, parsed.p).pipe(
-      Effect.map((key) => timingSafeEqual(key, parsed.key)),
-      Effect.orElseSucceed(() => false)
-    )
+    const raw = reveal(password)
+    if (refusal(raw) !== undefined) return Effect.succeed(false)
+    const check = (form: string): Effect.Effect<boolean> =>
+      derive(form, parsed.salt, parsed.key.length, parsed.logN, parsed.r, parsed.p).pipe(
+        Effect.map((key) => timingSafeEqual(key, parsed.key)),
+        Effect.orElseSucceed(() => false)
+      )
+    const normalized = raw.normalize("NFKC")
+    if (normalized === raw) return check(raw)
+    return Effect.flatMap(check(normalized), (ok) => ok ? Effect.succeed(true) : check(raw))
   })
 
 /**

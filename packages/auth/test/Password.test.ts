@@ -9,7 +9,7 @@ const fast = { logN: 10 } as const
 
 const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "")
 
-/** A hash as earlier versions made it, by Node's scrypt directly. */
+/** A hash as earlier versions made it: of the password as given (not normalized), by Node's scrypt directly. */
 const legacyHash = (password: string, logN = 10) => {
   const salt = Buffer.from("0123456789abcdef")
   return `$scrypt$ln=${logN},r=8,p=1$${b64(salt)}$${b64(scryptSync(password, salt, 32, { N: 2 ** logN, r: 8, p: 1 }))}`
@@ -50,6 +50,65 @@ describe("Password", () => {
       assert.notStrictEqual(a, b)
       assert.isTrue(yield* Password.verify("pw", a))
       assert.isTrue(yield* Password.verify("pw", b))
+    }))
+
+  it.effect("a password with NUL never verifies, and hash refuses it (scrypt's HMAC cannot tell pw from pw\\0)", () =>
+    Effect.gen(function*() {
+      // why: HMAC pads its key (the password) with zero bytes, so trailing NULs derive the same key
+      const salt = Buffer.from("0123456789abcdef")
+      assert.isTrue(scryptSync("wonderland", salt, 32, { N: 1024 }).equals(scryptSync("wonderland\0", salt, 32, { N: 1024 })))
+
+      const stored = yield* Password.hash("wonderland", fast)
+      for (const nul of ["wonderland\0", "wonderland\0\0\0", Redacted.make("wonderland\0"), "\0", "wonder\0land"]) {
+        assert.isFalse(yield* Password.verify(nul, stored))
+      }
+      assert.isFalse(yield* Password.verify("wonderland\0", legacyHash("wonderland")))
+      for (const nul of ["wonderland\0", Redacted.make("\0"), "a\0b"]) {
+        const error = yield* Effect.flip(Password.hash(nul, fast))
+        assert.instanceOf(error, Password.PasswordError)
+        assert.strictEqual(error._tag, "PasswordError")
+        assert.strictEqual(error.reason, "ContainsNul")
+        assert.match(error.message, /NUL/)
+      }
+    }))
+
+  it.effect("a lone surrogate never verifies, and hash refuses it (UTF-8 would hash it as U+FFFD)", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("pw\uFFFD", fast)
+      assert.isTrue(yield* Password.verify("pw\uFFFD", stored))
+      assert.isFalse(yield* Password.verify("pw\uD800", stored))
+      assert.isFalse(yield* Password.verify("pw\uDC00", stored))
+      const error = yield* Effect.flip(Password.hash("pw\uD800", fast))
+      assert.strictEqual(error.reason, "IllFormed")
+      // a pair is a character, not a lone surrogate
+      assert.isTrue(yield* Password.verify("🔑", yield* Password.hash("\uD83D\uDD11", fast)))
+    }))
+
+  it.effect("passwords are compared in NFKC: composed or not, full-width or not, ligatures", () =>
+    Effect.gen(function*() {
+      const pairs: ReadonlyArray<readonly [string, string]> = [
+        ["caf\u00e9", "cafe\u0301"], // é composed, and e + combining acute
+        ["\uFF21\uFF4C\uFF49\uFF43\uFF45\uFF11", "Alice1"], // full-width
+        ["\uFB01re", "fire"], // the ﬁ ligature
+        ["\u2126", "\u03A9"] // ohm sign, Greek capital omega
+      ]
+      for (const [a, b] of pairs) {
+        assert.isTrue(yield* Password.verify(b, yield* Password.hash(a, fast)), `${a} ${b}`)
+        assert.isTrue(yield* Password.verify(a, yield* Password.hash(b, fast)), `${b} ${a}`)
+      }
+      assert.isFalse(yield* Password.verify("cafe", yield* Password.hash("caf\u00e9", fast)))
+    }))
+
+  it.effect("hashes made before NFKC (of the password as given) still verify with that password", () =>
+    Effect.gen(function*() {
+      for (const password of ["cafe\u0301", "\uFB01re", "\uFF21\uFF4C\uFF49\uFF43\uFF45", "plain ascii"]) {
+        const stored = legacyHash(password)
+        assert.isTrue(yield* Password.verify(password, stored), password)
+        assert.isTrue(yield* Password.verify(Redacted.make(password), stored), password)
+        assert.isFalse(yield* Password.verify(`${password}x`, stored), password)
+      }
+      // the fallback is the password as given, not any other form of it
+      assert.isFalse(yield* Password.verify("fire", legacyHash("\uFB01re")))
     }))
 
   it.effect("needsRehash: below the current parameters, or unreadable", () =>
@@ -122,14 +181,40 @@ describe("Password", () => {
       assert.isFalse(yield* Password.verify("pW", stored))
     }))
 
+  // any string (lone surrogates included) without NUL
+  const password = FastCheck.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"))
+  const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
+
   it.effect.prop(
-    "round trip for any password (unicode included)",
-    [FastCheck.string({ unit: "grapheme", maxLength: 40 })],
+    "round trip for any password (unicode included), and for its other normal forms",
+    [FastCheck.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0"))],
     ([password]) =>
       Effect.gen(function*() {
         const stored = yield* Password.hash(password, fast)
         assert.isTrue(yield* Password.verify(password, stored))
+        assert.isTrue(yield* Password.verify(password.normalize("NFD"), stored))
+        assert.isTrue(yield* Password.verify(password.normalize("NFKD"), stored))
         assert.isFalse(yield* Password.verify(`${password}x`, stored))
+      }),
+    { fastCheck: { numRuns: 30 } }
+  )
+
+  it.effect.prop(
+    "appending NULs never verifies; hash fails, typed, exactly for NUL and lone surrogates",
+    [password, FastCheck.integer({ min: 1, max: 4 })],
+    ([password, nuls]) =>
+      Effect.gen(function*() {
+        const hashed = yield* Effect.either(Password.hash(password, fast))
+        if (!wellFormed(password)) {
+          assert.isTrue(hashed._tag === "Left" && hashed.left.reason === "IllFormed")
+          return
+        }
+        assert.strictEqual(hashed._tag, "Right")
+        if (hashed._tag !== "Right") return
+        assert.isFalse(yield* Password.verify(password + "\0".repeat(nuls), hashed.right))
+        assert.isFalse(yield* Password.verify(password + "\0".repeat(nuls), legacyHash(password)))
+        const refused = yield* Effect.flip(Password.hash(password + "\0".repeat(nuls), fast))
+        assert.strictEqual(refused.reason, "ContainsNul")
       }),
     { fastCheck: { numRuns: 30 } }
   )
