@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 
@@ -25,10 +26,11 @@ export const equals = (
   b: string | Redacted.Redacted<string>
 ): boolean => timingSafeEqual(digest(a), digest(b))
 
-// scrypt's cost parameters for new hashes: N = 2^14, r = 8, p = 1 (the scrypt paper's interactive-login setting,
-// 16 MiB and some tens of milliseconds per hash). Hashes keep their own parameters, so these can be raised later
-// without invalidating stored hashes.
-const defaultLogN = 14
+
+// scrypt's cost parameters for new hashes: N = 2^17, r = 8, p = 1, OWASP's minimum for scrypt (Password Storage
+// Cheat Sheet): 128 MiB and about 0.4 s per hash on a 2-core machine. Hashes keep their own parameters, so raising
+// these never invalidates a stored hash; `needsRehash` tells which ones to redo at the next login.
+const defaultLogN = 17
 const defaultR = 8
 const defaultP = 1
 const saltLength = 16
@@ -36,7 +38,7 @@ const keyLength = 32
 
 // bounds for parameters read back from a stored hash: beyond them the hash is treated as malformed rather than
 // letting a bad row make one request allocate gigabytes or compute for minutes. scrypt needs 128 * N * r bytes
-// (at most 256 MiB here) and time in proportion to N * r * p.
+// (at most 256 MiB here, twice the default) and time in proportion to N * r * p (at most 8 times the default).
 const maxLogN = 20
 const maxR = 32
 const maxP = 16
@@ -44,6 +46,11 @@ const maxMemoryCost = 2 ** 21 // N * r
 const maxTimeCost = 2 ** 23 // N * r * p
 const minBytes = 8
 const maxBytes = 64
+
+// bounds for `Options.logN`: 10 (1 MiB, a few milliseconds) is for tests; 18 is the most `verify` reads back at
+// r = 8 (N * r <= maxMemoryCost)
+const minOptionLogN = 10
+const maxOptionLogN = 18
 
 const derive = (
   password: string,
@@ -74,14 +81,69 @@ const decode = (text: string): Buffer | undefined => {
 }
 
 /**
+ * Why {@link hash} refused a password: it contains NUL (U+0000), or it is not well-formed Unicode (a lone
+ * surrogate). Either would hash the same as another password (see {@link hash}). It never leaves the process: an
+ * app that hashes a password chosen by a user answers this with its own "password not allowed".
+ *
+ * @since 0.1.0
+ * @category errors
+ */
+export class PasswordError extends Data.TaggedError("PasswordError")<{
+  readonly reason: "ContainsNul" | "IllFormed"
+}> {
+  override get message(): string {
+    return this.reason === "ContainsNul"
+      ? "a password must not contain NUL (U+0000)"
+      : "a password must be well-formed Unicode (no lone surrogate)"
+  }
+}
+
+// NUL: scrypt keys HMAC-SHA256 with the password, and HMAC pads a key with zero bytes, so `pw` and `pw\0` derive
+// the same hash. A lone surrogate: UTF-8 encoding replaces it with U+FFFD, so `pw\uD800` hashes as `pw\uFFFD`.
+// Other control characters derive keys of their own: allowing them or not is the app's password policy.
+const refused = /[\0\p{Cs}]/u
+
+const refusal = (password: string): PasswordError | undefined =>
+  refused.test(password)
+    ? new PasswordError({ reason: password.includes("\0") ? "ContainsNul" : "IllFormed" })
+    : undefined
+
+/**
+ * Options of {@link hash} and {@link needsRehash}.
+ *
+ * @since 0.1.0
+ * @category models
+ */
+export interface Options {
+  /**
+   * log2 of scrypt's cost `N`, from 10 to 18: 17 (OWASP's minimum) unless given. Lower it for tests; raise it when
+   * the hardware allows. r = 8 and p = 1 are fixed.
+   */
+  readonly logN?: number | undefined
+}
+
+// a wrong option is a bug in the caller, not a bad password: thrown (a defect in `hash`)
+const logNOf = (options: Options | undefined): number => {
+  const logN = options?.logN ?? defaultLogN
+  if (!Number.isInteger(logN) || logN < minOptionLogN || logN > maxOptionLogN) {
+    throw new TypeError(`Password: \`logN\` must be an integer from ${minOptionLogN} to ${maxOptionLogN}`)
+  }
+  return logN
+}
+
+/**
  * Hashes a password with scrypt and a fresh random 16-byte salt, for storing. The result is a string in the
  * PHC format that carries its parameters:
  *
- * `$scrypt$ln=14,r=8,p=1$<salt>$<hash>`
+ * `$scrypt$ln=17,r=8,p=1$<salt>$<hash>`
  *
- * where `ln` is log2 of scrypt's cost `N`, and salt and hash (32 bytes) are standard base64 without padding.
- * Two hashes of one password differ (the salt); check one with {@link verify}. The password is hashed as UTF-8,
- * as given (no Unicode normalization).
+ * where `ln` is log2 of scrypt's cost `N` (17 by default, OWASP's minimum: 128 MiB and a few tenths of a second per
+ * hash), and salt and hash (32 bytes) are standard base64 without padding. Two hashes of one password differ (the
+ * salt); check one with {@link verify}.
+ *
+ * The password is normalized to NFKC and hashed as UTF-8, so that the same characters typed on another keyboard or
+ * system (composed or not, full-width or not) verify. A password containing NUL or a lone surrogate fails with
+ * {@link PasswordError}: each would hash the same as another password.
  *
  * @example
  * ```ts
@@ -97,14 +159,22 @@ const decode = (text: string): Buffer | undefined => {
  * @since 0.1.0
  * @category hashing
  */
-export const hash = (password: string | Redacted.Redacted<string>): Effect.Effect<string> =>
+export const hash = (
+  password: string | Redacted.Redacted<string>,
+  options?: Options
+): Effect.Effect<string, PasswordError> =>
   Effect.suspend(() => {
+    const logN = logNOf(options)
+    const raw = reveal(password)
+    const refusedBecause = refusal(raw)
+    if (refusedBecause !== undefined) return Effect.fail(refusedBecause)
     const salt = randomBytes(saltLength)
     return Effect.map(
-      derive(reveal(password), salt, keyLength, defaultLogN, defaultR, defaultP),
-      (key) => `$scrypt$ln=${defaultLogN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
+      // valid parameters (checked above): scrypt cannot refuse them
+      Effect.orDie(derive(raw.normalize("NFKC"), salt, keyLength, logN, defaultR, defaultP)),
+      (key) => `$scrypt$ln=${logN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
     )
-  }).pipe(Effect.orDie) // fixed, valid parameters: scrypt cannot refuse them
+  })
 
 interface Parsed {
   readonly logN: number
@@ -135,10 +205,15 @@ const parseHash = (stored: string): Parsed | undefined => {
 
 /**
  * Checks a password against a hash made by {@link hash} (or any `$scrypt$ln=…,r=…,p=…$salt$hash` string with
- * 8 to 64-byte salt and hash), comparing in constant time. Answers `false` for a wrong password and also for a
- * stored hash it cannot read (malformed, another algorithm, parameters out of bounds: `ln` ≤ 20, `r` ≤ 32, `p` ≤ 16,
- * at most 256 MiB of memory, `N * r * p` ≤ 2^23): it never fails and never throws, so a bad row refuses the login
- * rather than breaking the request.
+ * 8 to 64-byte salt and hash), comparing in constant time. Answers `false` for a wrong password, for a password
+ * {@link hash} refuses (NUL, a lone surrogate), and for a stored hash it cannot read (malformed, another algorithm,
+ * parameters out of bounds: `ln` ≤ 20, `r` ≤ 32, `p` ≤ 16, at most 256 MiB of memory, `N * r * p` ≤ 2^23): it never
+ * fails and never throws, so a bad row refuses the login rather than breaking the request.
+ *
+ * The password is normalized to NFKC, as {@link hash} does. Hashes made before that (by earlier versions, of the
+ * password as given) still verify: when the NFKC form is wrong and differs from the password as given, the password
+ * as given is tried too (a second scrypt run, only for such passwords). Those hashes have `ln=14`, so
+ * {@link needsRehash} flags them and rehashing at login retires the fallback.
  *
  * @since 0.1.0
  * @category hashing
@@ -150,8 +225,45 @@ export const verify = (
   Effect.suspend(() => {
     const parsed = parseHash(stored)
     if (parsed === undefined) return Effect.succeed(false)
-    return derive(reveal(password), parsed.salt, parsed.key.length, parsed.logN, parsed.r, parsed.p).pipe(
-      Effect.map((key) => timingSafeEqual(key, parsed.key)),
-      Effect.orElseSucceed(() => false)
-    )
+    const raw = reveal(password)
+    if (refusal(raw) !== undefined) return Effect.succeed(false)
+    const check = (form: string): Effect.Effect<boolean> =>
+      derive(form, parsed.salt, parsed.key.length, parsed.logN, parsed.r, parsed.p).pipe(
+        Effect.map((key) => timingSafeEqual(key, parsed.key)),
+        Effect.orElseSucceed(() => false)
+      )
+    const normalized = raw.normalize("NFKC")
+    if (normalized === raw) return check(raw)
+    return Effect.flatMap(check(normalized), (ok) => ok ? Effect.succeed(true) : check(raw))
   })
+
+/**
+ * Whether a stored hash should be replaced: `true` when its parameters (cost, block size, parallelism, salt or hash
+ * length) are below those {@link hash} uses now (with the same `options`), or when it cannot be read. Check it
+ * after a successful {@link verify} and store `hash(password)` in its place, so that hashes follow the defaults.
+ *
+ * @example
+ * ```ts
+ * import { Password } from "effect-auth"
+ * import { Effect } from "effect"
+ *
+ * declare const stored: string
+ * declare const save: (hash: string) => Effect.Effect<void>
+ *
+ * const login = (password: string) =>
+ *   Effect.gen(function*() {
+ *     if (!(yield* Password.verify(password, stored))) return false
+ *     if (Password.needsRehash(stored)) yield* Effect.flatMap(Password.hash(password), save)
+ *     return true
+ *   })
+ * ```
+ *
+ * @since 0.1.0
+ * @category hashing
+ */
+export const needsRehash = (stored: string, options?: Options): boolean => {
+  const logN = logNOf(options)
+  const parsed = parseHash(stored)
+  return parsed === undefined || parsed.logN < logN || parsed.r < defaultR || parsed.p < defaultP ||
+    parsed.salt.length < saltLength || parsed.key.length < keyLength
+}

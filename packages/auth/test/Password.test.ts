@@ -2,6 +2,18 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
 import * as FastCheck from "effect/FastCheck"
 import * as Password from "effect-auth/Password"
+import { scryptSync } from "node:crypto"
+
+// 2^10 (1 MiB, a few milliseconds) for every test but the one of the default cost (2^17, about 0.4 s a hash here)
+const fast = { logN: 10 } as const
+
+const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "")
+
+/** A hash as earlier versions made it: of the password as given (not normalized), by Node's scrypt directly. */
+const legacyHash = (password: string, logN = 10) => {
+  const salt = Buffer.from("0123456789abcdef")
+  return `$scrypt$ln=${logN},r=8,p=1$${b64(salt)}$${b64(scryptSync(password, salt, 32, { N: 2 ** logN, r: 8, p: 1 }))}`
+}
 
 describe("Password", () => {
   it("equals compares in constant time, any lengths", () => {
@@ -11,11 +23,20 @@ describe("Password", () => {
     assert.isTrue(Password.equals("", ""))
   })
 
-  it.effect("hash and verify round trip; a wrong password is false", () =>
+  it.effect("hash uses OWASP's minimum by default (N = 2^17, r = 8, p = 1), and round trips", () =>
     Effect.gen(function*() {
       const stored = yield* Password.hash(Redacted.make("correct horse"))
-      assert.match(stored, /^\$scrypt\$ln=14,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+      assert.match(stored, /^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
       assert.notInclude(stored, "correct horse")
+      assert.isFalse(Password.needsRehash(stored))
+      assert.isTrue(yield* Password.verify(Redacted.make("correct horse"), stored))
+      assert.isFalse(yield* Password.verify("correct horsf", stored))
+    }))
+
+  it.effect("hash and verify round trip; a wrong password is false", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash(Redacted.make("correct horse"), fast)
+      assert.match(stored, /^\$scrypt\$ln=10,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
       assert.isTrue(yield* Password.verify("correct horse", stored))
       assert.isTrue(yield* Password.verify(Redacted.make("correct horse"), stored))
       assert.isFalse(yield* Password.verify("correct horsf", stored))
@@ -25,32 +46,121 @@ describe("Password", () => {
 
   it.effect("two hashes of one password differ (the salt), and both verify", () =>
     Effect.gen(function*() {
-      const [a, b] = yield* Effect.all([Password.hash("pw"), Password.hash("pw")])
+      const [a, b] = yield* Effect.all([Password.hash("pw", fast), Password.hash("pw", fast)])
       assert.notStrictEqual(a, b)
       assert.isTrue(yield* Password.verify("pw", a))
       assert.isTrue(yield* Password.verify("pw", b))
     }))
 
+  it.effect("a password with NUL never verifies, and hash refuses it (scrypt's HMAC cannot tell pw from pw\\0)", () =>
+    Effect.gen(function*() {
+      // why: HMAC pads its key (the password) with zero bytes, so trailing NULs derive the same key
+      const salt = Buffer.from("0123456789abcdef")
+      assert.isTrue(scryptSync("wonderland", salt, 32, { N: 1024 }).equals(scryptSync("wonderland\0", salt, 32, { N: 1024 })))
+
+      const stored = yield* Password.hash("wonderland", fast)
+      for (const nul of ["wonderland\0", "wonderland\0\0\0", Redacted.make("wonderland\0"), "\0", "wonder\0land"]) {
+        assert.isFalse(yield* Password.verify(nul, stored))
+      }
+      assert.isFalse(yield* Password.verify("wonderland\0", legacyHash("wonderland")))
+      for (const nul of ["wonderland\0", Redacted.make("\0"), "a\0b"]) {
+        const error = yield* Effect.flip(Password.hash(nul, fast))
+        assert.instanceOf(error, Password.PasswordError)
+        assert.strictEqual(error._tag, "PasswordError")
+        assert.strictEqual(error.reason, "ContainsNul")
+        assert.match(error.message, /NUL/)
+      }
+    }))
+
+  it.effect("a lone surrogate never verifies, and hash refuses it (UTF-8 would hash it as U+FFFD)", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("pw\uFFFD", fast)
+      assert.isTrue(yield* Password.verify("pw\uFFFD", stored))
+      assert.isFalse(yield* Password.verify("pw\uD800", stored))
+      assert.isFalse(yield* Password.verify("pw\uDC00", stored))
+      const error = yield* Effect.flip(Password.hash("pw\uD800", fast))
+      assert.strictEqual(error.reason, "IllFormed")
+      // a pair is a character, not a lone surrogate
+      assert.isTrue(yield* Password.verify("🔑", yield* Password.hash("\uD83D\uDD11", fast)))
+    }))
+
+  it.effect("passwords are compared in NFKC: composed or not, full-width or not, ligatures", () =>
+    Effect.gen(function*() {
+      const pairs: ReadonlyArray<readonly [string, string]> = [
+        ["caf\u00e9", "cafe\u0301"], // é composed, and e + combining acute
+        ["\uFF21\uFF4C\uFF49\uFF43\uFF45\uFF11", "Alice1"], // full-width
+        ["\uFB01re", "fire"], // the ﬁ ligature
+        ["\u2126", "\u03A9"] // ohm sign, Greek capital omega
+      ]
+      for (const [a, b] of pairs) {
+        assert.isTrue(yield* Password.verify(b, yield* Password.hash(a, fast)), `${a} ${b}`)
+        assert.isTrue(yield* Password.verify(a, yield* Password.hash(b, fast)), `${b} ${a}`)
+      }
+      assert.isFalse(yield* Password.verify("cafe", yield* Password.hash("caf\u00e9", fast)))
+    }))
+
+  it.effect("hashes made before NFKC (of the password as given) still verify with that password", () =>
+    Effect.gen(function*() {
+      for (const password of ["cafe\u0301", "\uFB01re", "\uFF21\uFF4C\uFF49\uFF43\uFF45", "plain ascii"]) {
+        const stored = legacyHash(password)
+        assert.isTrue(yield* Password.verify(password, stored), password)
+        assert.isTrue(yield* Password.verify(Redacted.make(password), stored), password)
+        assert.isFalse(yield* Password.verify(`${password}x`, stored), password)
+      }
+      // the fallback is the password as given, not any other form of it
+      assert.isFalse(yield* Password.verify("fire", legacyHash("\uFB01re")))
+    }))
+
+  it.effect("needsRehash: below the current parameters, or unreadable", () =>
+    Effect.gen(function*() {
+      const low = yield* Password.hash("pw", fast)
+      assert.isTrue(Password.needsRehash(low))
+      assert.isFalse(Password.needsRehash(low, fast))
+      assert.isTrue(Password.needsRehash(low, { logN: 11 }))
+      // earlier versions' default, N = 2^14
+      assert.isTrue(Password.needsRehash(legacyHash("pw", 14)))
+      assert.isFalse(Password.needsRehash(legacyHash("pw", 14), { logN: 14 }))
+      const [, , , salt, key] = low.split("$")
+      assert.isFalse(Password.needsRehash(`$scrypt$ln=17,r=8,p=1$${salt}$${key}`))
+      assert.isFalse(Password.needsRehash(`$scrypt$ln=18,r=8,p=1$${salt}$${key}`))
+      assert.isFalse(Password.needsRehash(`$scrypt$ln=17,r=8,p=2$${salt}$${key}`))
+      assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=4,p=1$${salt}$${key}`))
+      assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=8,p=1$${b64(Buffer.alloc(8))}$${key}`)) // 8-byte salt
+      assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=8,p=1$${salt}$${b64(Buffer.alloc(24))}`)) // 24-byte hash
+      for (const unreadable of ["", "pw", `$bcrypt$ln=17,r=8,p=1$${salt}$${key}`, `$scrypt$ln=99,r=8,p=1$${salt}$${key}`]) {
+        assert.isTrue(Password.needsRehash(unreadable), unreadable)
+      }
+    }))
+
+  it.effect("a cost out of bounds is a bug in the caller: a defect in hash, thrown by needsRehash", () =>
+    Effect.gen(function*() {
+      for (const logN of [9, 19, 10.5, Number.NaN]) {
+        const exit = yield* Effect.exit(Password.hash("pw", { logN }))
+        assert.isTrue(exit._tag === "Failure" && exit.cause._tag === "Die", String(logN))
+        assert.throws(() => Password.needsRehash("", { logN }), /logN/)
+      }
+    }))
+
   it.effect("a malformed stored hash verifies as false, never fails", () =>
     Effect.gen(function*() {
-      const stored = yield* Password.hash("pw")
+      const stored = yield* Password.hash("pw", fast)
       const [, , params, salt, key] = stored.split("$")
       const malformed = [
         "",
         "pw",
         "$scrypt$",
         `$bcrypt$${params}$${salt}$${key}`,
-        `$scrypt$ln=14,r=8$${salt}$${key}`,
+        `$scrypt$ln=10,r=8$${salt}$${key}`,
         `$scrypt$${params}$${salt}`,
         `$scrypt$${params}$${salt}$${key}$`,
         `$scrypt$${params}$${salt}$${key}=`,
         `$scrypt$${params}$!!!!$${key}`,
         `$scrypt$${params}$${salt}$${key!.slice(0, 5)}`, // too short to be a key
         `$scrypt$ln=0,r=8,p=1$${salt}$${key}`,
-        `$scrypt$ln=15,r=8,p=1$${salt}$${key}`, // well-formed, other parameters: another hash
+        `$scrypt$ln=11,r=8,p=1$${salt}$${key}`, // well-formed, other parameters: another hash
         `$scrypt$ln=99,r=8,p=1$${salt}$${key}`, // out of bounds: not attempted
-        `$scrypt$ln=14,r=0,p=1$${salt}$${key}`,
-        `$scrypt$ln=14,r=8,p=99$${salt}$${key}`,
+        `$scrypt$ln=10,r=0,p=1$${salt}$${key}`,
+        `$scrypt$ln=10,r=8,p=99$${salt}$${key}`,
         `$scrypt$ln=20,r=8,p=1$${salt}$${key}`, // 1 GiB: refused before scrypt runs
         `$scrypt$ln=18,r=8,p=16$${salt}$${key}`, // too slow: refused too
         ` ${stored}`,
@@ -64,24 +174,48 @@ describe("Password", () => {
   it.effect("verify reads the parameters stored in the hash", () =>
     Effect.gen(function*() {
       // a hash with other parameters (N = 2^10, r = 4, p = 2, a 24-byte key), made by Node's scrypt directly
-      const { scryptSync } = yield* Effect.promise(() => import("node:crypto"))
       const salt = Buffer.from("0123456789abcdef")
       const key = scryptSync("pw", salt, 24, { N: 2 ** 10, r: 4, p: 2 })
-      const b64 = (bytes: Buffer) => bytes.toString("base64").replace(/=+$/, "")
       const stored = `$scrypt$ln=10,r=4,p=2$${b64(salt)}$${b64(key)}`
       assert.isTrue(yield* Password.verify("pw", stored))
       assert.isFalse(yield* Password.verify("pW", stored))
     }))
 
+  // any string (lone surrogates included) without NUL
+  const password = FastCheck.string({ unit: "binary", maxLength: 40 }).filter((s) => !s.includes("\0"))
+  const wellFormed = (s: string) => !/\p{Cs}/u.test(s)
+
   it.effect.prop(
-    "round trip for any password (unicode included)",
-    [FastCheck.string({ unit: "grapheme", maxLength: 40 })],
+    "round trip for any password (unicode included), and for its other normal forms",
+    [FastCheck.string({ unit: "grapheme", maxLength: 40 }).filter((s) => !s.includes("\0"))],
     ([password]) =>
       Effect.gen(function*() {
-        const stored = yield* Password.hash(password)
+        const stored = yield* Password.hash(password, fast)
         assert.isTrue(yield* Password.verify(password, stored))
+        assert.isTrue(yield* Password.verify(password.normalize("NFD"), stored))
+        assert.isTrue(yield* Password.verify(password.normalize("NFKD"), stored))
         assert.isFalse(yield* Password.verify(`${password}x`, stored))
       }),
-    { fastCheck: { numRuns: 5 } }
+    { fastCheck: { numRuns: 30 } }
+  )
+
+  it.effect.prop(
+    "appending NULs never verifies; hash fails, typed, exactly for NUL and lone surrogates",
+    [password, FastCheck.integer({ min: 1, max: 4 })],
+    ([password, nuls]) =>
+      Effect.gen(function*() {
+        const hashed = yield* Effect.either(Password.hash(password, fast))
+        if (!wellFormed(password)) {
+          assert.isTrue(hashed._tag === "Left" && hashed.left.reason === "IllFormed")
+          return
+        }
+        assert.strictEqual(hashed._tag, "Right")
+        if (hashed._tag !== "Right") return
+        assert.isFalse(yield* Password.verify(password + "\0".repeat(nuls), hashed.right))
+        assert.isFalse(yield* Password.verify(password + "\0".repeat(nuls), legacyHash(password)))
+        const refused = yield* Effect.flip(Password.hash(password + "\0".repeat(nuls), fast))
+        assert.strictEqual(refused.reason, "ContainsNul")
+      }),
+    { fastCheck: { numRuns: 30 } }
   )
 })

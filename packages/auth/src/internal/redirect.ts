@@ -1,20 +1,44 @@
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 
+// what the WHATWG URL parser ignores: every tab and newline, anywhere, and leading C0 controls and spaces. Removed
+// first, so that the checks below see what a browser will read.
+const ignoredAnywhere = /[\t\n\r]/g
+// eslint-disable-next-line no-control-regex -- control characters are what this is about
+const ignoredLeading = /^[\x00-\x20]+/
+// a browser reads `//`, `/\`, `\/` or `\\` at the start of a URL as the start of a host (a backslash is a slash in
+// http and https): the whole leading run is folded into one `/`
+const leadingSlashes = /^[/\\]+/
+const startsWithSlash = /^[/\\]/
+// `encodeURIComponent` throws on a lone surrogate: make it the replacement character a UTF-8 decoder would give
+const loneSurrogate = /\p{Cs}/gu
+
 /**
- * `target` with `next` set to the request's path and query. `next` is always a path on this site: an absolute-form
- * request target is cut to its path, and leading slashes are folded so `//host` cannot become a protocol-relative URL.
+ * A path on this site for `path`, for a `next` parameter or a redirect back: always one `/` and then anything but
+ * another `/` or `\`, so that resolved against any page of this site it stays on this site. Tabs and newlines are
+ * dropped (a browser ignores them), leading slashes and backslashes folded, and an absolute URL (an absolute-form
+ * request target, or a `next` a client made up) is cut to its path and query; anything else that is no path is `/`.
+ * A `next` read back from a request (a login form's) must go through this again before it is used.
  */
-export const withNext = (target: string, request: HttpServerRequest.HttpServerRequest): string => {
-  let next = request.originalUrl
-  if (!next.startsWith("/")) {
+export const safeNext = (path: string): string => {
+  let next = path.replace(ignoredAnywhere, "").replace(ignoredLeading, "")
+  if (!startsWithSlash.test(next)) {
     try {
       const url = new URL(next)
+      // a non-special scheme (`a:b`, `a:\\host`) keeps its path as is: folded and prefixed below like any other
       next = url.pathname + url.search
     } catch {
-      next = "/"
+      return "/"
     }
   }
-  next = next.replace(/^\/{2,}/, "/")
+  return `/${next.replace(leadingSlashes, "")}`.replace(loneSurrogate, "\uFFFD")
+}
+
+/**
+ * `target` with `next` set to the request's path and query, made safe by {@link safeNext}: always a path on this
+ * site, whatever the request target held (`//host`, `/\host`, tabs, an absolute URL).
+ */
+export const withNext = (target: string, request: HttpServerRequest.HttpServerRequest): string => {
+  const next = safeNext(request.originalUrl)
   const hash = target.indexOf("#")
   const base = hash === -1 ? target : target.slice(0, hash)
   const fragment = hash === -1 ? "" : target.slice(hash)

@@ -26,6 +26,48 @@ const isSecret = (key: unknown): boolean =>
     (key as { readonly type?: unknown }).type === "secret" || (key as { readonly kty?: unknown }).kty === "oct"
   ))
 
+// RFC 7518 §3.2: an HMAC key MUST be at least as long as the hash's output. A shorter secret is the usual weak
+// point of HS* tokens: one token is enough to brute-force it offline, and then to sign any claims.
+const minSecretBytes: Readonly<Record<HmacAlgorithm, number>> = { HS256: 32, HS384: 48, HS512: 64 }
+
+// base64url without padding: 4 characters for 3 bytes
+const base64urlBytes = (text: string): number => Math.floor(text.replace(/=+$/, "").length * 3 / 4)
+
+// the secret's length in bytes, or undefined when the key does not tell (a CryptoKey without `algorithm.length`)
+const secretBytes = (key: unknown): number | undefined => {
+  if (Redacted.isRedacted(key)) {
+    const secret = Redacted.value(key as Redacted.Redacted<unknown>)
+    if (typeof secret === "string") return new TextEncoder().encode(secret).byteLength
+    return secret instanceof Uint8Array ? secret.byteLength : 0
+  }
+  if (key instanceof Uint8Array) return key.byteLength
+  const { algorithm, k, kty, symmetricKeySize } = key as {
+    readonly algorithm?: { readonly length?: unknown } | undefined
+    readonly k?: unknown
+    readonly kty?: unknown
+    readonly symmetricKeySize?: unknown
+  }
+  if (kty === "oct") return typeof k === "string" ? base64urlBytes(k) : 0
+  if (typeof symmetricKeySize === "number") return symmetricKeySize // a KeyObject
+  if (typeof algorithm?.length === "number") return Math.floor(algorithm.length / 8) // an HMAC CryptoKey, in bits
+  return undefined
+}
+
+const checkSecretLength = (key: unknown, algorithms: ReadonlyArray<string>): void => {
+  const bytes = secretBytes(key)
+  if (bytes === undefined) return
+  for (const algorithm of algorithms) {
+    const min = minSecretBytes[algorithm as HmacAlgorithm]
+    if (bytes < min) {
+      throw new TypeError(
+        `Jwt: a secret for ${algorithm} must be at least ${min} bytes, not ${bytes}: RFC 7518 §3.2 requires a key ` +
+          `at least as long as the hash's output, and a shorter one can be brute-forced from a single token ` +
+          `(use ${min} random bytes or more)`
+      )
+    }
+  }
+}
+
 /** @internal */
 export const localKey = <A, I>(options: LocalKeyOptions<A, I>): KeyInput => {
   const key = options.key as unknown
@@ -35,6 +77,7 @@ export const localKey = <A, I>(options: LocalKeyOptions<A, I>): KeyInput => {
     isSecret(key) ? hmac : asymmetric,
     isSecret(key) ? "a secret key" : "a public key"
   )
+  if (isSecret(key)) checkSecretLength(key, options.algorithms)
   if (!Redacted.isRedacted(key)) return key as KeyInput
   const secret = Redacted.value(key as Redacted.Redacted<string | Uint8Array>)
   return typeof secret === "string" ? new TextEncoder().encode(secret) : secret
