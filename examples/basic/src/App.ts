@@ -42,7 +42,7 @@ export class Users extends Context.Tag("example/Users")<Users, {
       }
       // unknown names are checked against a hash too, so that timing does not tell which names exist
       const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
-      return {
+      return Users.of({
         check: (username, password) => {
           const account = table.get(username)
           return Effect.map(Password.verify(password, account?.hash ?? nobody), (ok) =>
@@ -50,8 +50,8 @@ export class Users extends Context.Tag("example/Users")<Users, {
               ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
               : Option.none())
         }
-      }
-    })
+      })
+    }).pipe(Effect.orDie) // the passwords are constants: one that `hash` refuses (a NUL in it) is a bug
   )
 }
 
