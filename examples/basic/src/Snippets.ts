@@ -48,7 +48,8 @@ export const ApiKeyBackend = ApiKey.layer({
 
 // --- Backends: signed session cookies ----------------------------------------------------------------------------
 
-export const session = Session.make({ secret: Redacted.make("change me: 32+ random bytes from the environment") })
+// the session service and its backend; the secret is best read from the environment (`Session.layerConfig`)
+export const SessionLive = Session.layer({ secret: Redacted.make("change me: 32+ random bytes from the environment") })
 
 const LoginForm = Schema.Struct({ username: Schema.String, password: Schema.String })
 
@@ -62,11 +63,11 @@ export const sessionRouter = HttpRouter.empty.pipe(
       }
       // a new session id on every login; the cookie is HttpOnly, SameSite=Lax, signed
       return yield* HttpServerResponse.redirect("/me", { status: 303 }).pipe(
-        session.login(new SimpleUser(form.username), ["authenticated"])
+        Session.login(new SimpleUser(form.username), ["authenticated"])
       )
     })
   ),
-  HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(session.logout)),
+  HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(Session.logout)),
   HttpRouter.get(
     "/me",
     Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName)).pipe(requires("authenticated"))
@@ -91,14 +92,17 @@ export const ownsDocument = Policy.check(
 )
 
 export const documentsRouter = HttpRouter.empty.pipe(
-  HttpRouter.put("/documents/:owner", HttpServerResponse.text("saved").pipe(requires(Policy.any(canEdit, ownsDocument)))),
+  HttpRouter.put(
+    "/documents/:owner",
+    HttpServerResponse.text("saved").pipe(requires(Policy.any(canEdit, ownsDocument)))
+  ),
   HttpRouter.get("/policy", HttpServerResponse.text(String(Policy.any(canEdit, ownsDocument))))
 )
 
 // --- Error responses -----------------------------------------------------------------------------------------------
 
 // Starlette's on_error: a custom response for requests whose credentials the backend refused
-export const withOnError = AuthenticationMiddleware({
+export const withOnError = AuthenticationMiddleware.make({
   onError: (error) => HttpServerResponse.json({ error: error.message }, { status: 401 })
 })
 
@@ -108,9 +112,11 @@ export const scopesRouter = HttpRouter.empty.pipe(
     "/deploy",
     Effect.map(CurrentCredentials, (credentials) => HttpServerResponse.text(credentials.scopes.join(" "))).pipe(
       requires(Policy.all(Policy.authenticated, Policy.scope("deploy"))),
-      Effect.tapErrorTag("PermissionDenied", (denied) => Effect.logInfo(`denied by ${String(denied.clause)}`)),
-      Effect.catchTag("PermissionDenied", (denied) =>
-        HttpServerResponse.json({ error: "forbidden", required: denied.scopes }, { status: denied.status }))
+      Effect.tapErrorTag("PermissionDenied", (denied) => Effect.logInfo(`denied by ${denied.clause}`)),
+      Effect.catchTag(
+        "PermissionDenied",
+        (denied) => HttpServerResponse.json({ error: "forbidden", required: denied.scopes }, { status: denied.status })
+      )
     )
   )
 )

@@ -13,7 +13,7 @@ import {
   documentsRouter,
   HeaderBackend,
   scopesRouter,
-  session,
+  SessionLive,
   sessionRouter,
   withOnError
 } from "../src/Snippets.js"
@@ -33,7 +33,10 @@ describe("README snippets", () => {
   it.scoped("Bearer and API keys", () =>
     Effect.gen(function*() {
       const bearer = yield* serve(AuthenticationMiddleware(scopesRouter)).pipe(Effect.provide(BearerBackend))
-      assert.strictEqual((yield* request(`${bearer}/deploy`, { headers: { authorization: "Bearer s3cr3t-token" } })).body, "authenticated deploy")
+      assert.strictEqual(
+        (yield* request(`${bearer}/deploy`, { headers: { authorization: "Bearer s3cr3t-token" } })).body,
+        "authenticated deploy"
+      )
       const wrong = yield* request(`${bearer}/deploy`, { headers: { authorization: "Bearer nope" } })
       assert.strictEqual(wrong.status, 401)
       assert.strictEqual(wrong.headers.get("www-authenticate"), `Bearer realm="api", error="invalid_token"`)
@@ -44,12 +47,16 @@ describe("README snippets", () => {
 
   it.scoped("session cookies: login, a request with the cookie, logout", () =>
     Effect.gen(function*() {
-      const backend = Layer.provideMerge(session.layer, SessionStore.layerMemory)
+      const backend = Layer.provide(SessionLive, SessionStore.layerMemory)
       const url = yield* serve(AuthenticationMiddleware(sessionRouter)).pipe(Effect.provide(backend))
       const form = { "content-type": "application/x-www-form-urlencoded" }
       const bad = yield* request(`${url}/login`, { method: "POST", headers: form, body: "username=alice&password=x" })
       assert.strictEqual(bad.status, 401)
-      const login = yield* request(`${url}/login`, { method: "POST", headers: form, body: "username=alice&password=wonderland" })
+      const login = yield* request(`${url}/login`, {
+        method: "POST",
+        headers: form,
+        body: "username=alice&password=wonderland"
+      })
       assert.strictEqual(login.status, 303)
       const cookie = login.headers.get("set-cookie")!.split(";")[0]!
       assert.strictEqual((yield* request(`${url}/me`, { headers: { cookie } })).body, "alice")
@@ -61,7 +68,10 @@ describe("README snippets", () => {
     Effect.gen(function*() {
       const url = yield* serve(AuthenticationMiddleware(documentsRouter)).pipe(Effect.provide(HeaderBackend))
       const put = (owner: string, user: string) =>
-        Effect.map(request(`${url}/documents/${owner}`, { method: "PUT", headers: { "x-user": user } }), (r) => r.status)
+        Effect.map(
+          request(`${url}/documents/${owner}`, { method: "PUT", headers: { "x-user": user } }),
+          (r) => r.status
+        )
       assert.strictEqual(yield* put("carol", "alice"), 200) // an editor
       assert.strictEqual(yield* put("bob", "bob"), 200) // the owner
       assert.strictEqual(yield* put("carol", "bob"), 403)
