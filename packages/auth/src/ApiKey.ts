@@ -23,7 +23,7 @@ import * as skeleton from "./internal/credentials.js"
  */
 export interface Source {
   readonly in: "header" | "query" | "cookie"
-  /** The header, parameter or cookie name; `authenticate` throws a `TypeError` at start-up when it is empty. */
+  /** The header, parameter or cookie name; `make` and `layer` throw a `TypeError` when it is empty. */
   readonly name: string
 }
 

@@ -40,7 +40,7 @@ export type Authenticate = Effect.Effect<
  * @since 0.2.0
  * @category models
  */
-export interface Options {
+export interface AuthenticationBackendOptions {
   /**
    * The `WWW-Authenticate` challenge(s) this backend answers an anonymous request with when `requires` denies it
    * (a 401 then, instead of 403), e.g. `Basic realm="admin"` or `Bearer`.
@@ -74,7 +74,7 @@ const toChallenges = (challenge: string | ReadonlyArray<string> | undefined): Re
 const anonymousCredentials = new AuthCredentials()
 const anonymousUser = new UnauthenticatedUser()
 
-const make = (authenticate: Authenticate, options?: Options): AuthenticationBackend.Service => {
+const make = (authenticate: Authenticate, options?: AuthenticationBackendOptions): AuthenticationBackend.Service => {
   const challenges = toChallenges(options?.challenge)
   return {
     authenticate,
@@ -118,7 +118,7 @@ export class AuthenticationBackend extends Context.Tag("effect-auth/Authenticati
    * @since 0.2.0
    * @category constructors
    */
-  static make(authenticate: Authenticate, options?: Options): AuthenticationBackend.Service {
+  static make(authenticate: Authenticate, options?: AuthenticationBackendOptions): AuthenticationBackend.Service {
     return make(authenticate, options)
   }
 
@@ -130,7 +130,7 @@ export class AuthenticationBackend extends Context.Tag("effect-auth/Authenticati
    */
   static layer(
     backend: Authenticate | AuthenticationBackend.Service,
-    options?: Options
+    options?: AuthenticationBackendOptions
   ): Layer.Layer<AuthenticationBackend> {
     return Layer.succeed(AuthenticationBackend, Effect.isEffect(backend) ? make(backend, options) : backend)
   }

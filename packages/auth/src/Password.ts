@@ -85,7 +85,7 @@ const decode = (text: string): Buffer | undefined => {
  * surrogate). Either would hash the same as another password (see {@link hash}). It never leaves the process: an
  * app that hashes a password chosen by a user answers this with its own "password not allowed".
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category errors
  */
 export class PasswordError extends Data.TaggedError("PasswordError")<{
@@ -111,7 +111,7 @@ const refusal = (password: string): PasswordError | undefined =>
 /**
  * Options of {@link hash} and {@link needsRehash}.
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
 export interface Options {
@@ -258,7 +258,7 @@ export const verify = (
  *   })
  * ```
  *
- * @since 0.1.0
+ * @since 0.2.0
  * @category hashing
  */
 export const needsRehash = (stored: string, options?: Options): boolean => {
