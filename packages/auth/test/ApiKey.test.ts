@@ -4,10 +4,10 @@
 import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, Redacted } from "effect"
-import { AuthCredentials, Password, SimpleUser } from "effect-auth"
+import { AuthCredentials, isInvalidCredentials, isRejectedCredentials, Password, SimpleUser } from "effect-auth"
 import * as ApiKey from "effect-auth/ApiKey"
-import { request, serve } from "./utils/server.js"
 import { guardedApp } from "./utils/fixtures.js"
+import { request, serve } from "./utils/server.js"
 
 const key = "k-0123456789abcdef"
 
@@ -27,7 +27,7 @@ const robot = { authenticated: true, user: "robot" }
 const webRequest = (url: string, headers: Record<string, string> = {}) =>
   HttpServerRequest.fromWeb(new Request(`http://localhost${url}`, { headers }))
 
-describe("ApiKey.parse and ApiKey.read", () => {
+describe("ApiKey.parse and ApiKey.make", () => {
   it("absent is None; one key of visible ASCII is Some, redacted", () => {
     assert.deepStrictEqual(ApiKey.parse(undefined), Either.right(Option.none()))
     assert.deepStrictEqual(ApiKey.parse([]), Either.right(Option.none()))
@@ -38,41 +38,72 @@ describe("ApiKey.parse and ApiKey.read", () => {
     }
   })
 
-  it("empty is 401, other characters or a repeated key 400; neither echoes the key", () => {
-    const check = (value: string | ReadonlyArray<string>, status: number | undefined, message: string) => {
+  it("empty is 401 (RejectedCredentials), other characters or a repeated key 400 (InvalidCredentials); neither echoes the key", () => {
+    const check = (value: string | ReadonlyArray<string>, status: 400 | 401, message: string) => {
       const parsed = ApiKey.parse(value)
       assert.isTrue(Either.isLeft(parsed), JSON.stringify(value))
       if (Either.isLeft(parsed)) {
         assert.strictEqual(parsed.left.status, status)
+        assert.strictEqual(parsed.left._tag, "AuthenticationError")
+        assert.isTrue(status === 401 ? isRejectedCredentials(parsed.left) : isInvalidCredentials(parsed.left))
         assert.strictEqual(parsed.left.message, message)
+        assert.isUndefined(parsed.left.challenge)
       }
     }
     check("", 401, "Invalid API key")
     check([""], 401, "Invalid API key")
     for (const value of ["a b", " a", "a\tb", "a\u0000", "ä", "€", "k1, k2", ["a", "b"]]) {
-      check(value, undefined, "Malformed API key")
+      check(value, 400, "Malformed API key")
     }
   })
 
-  it("read finds the key where the source says", () => {
-    const header = ApiKey.read({ in: "header", name: "X-Api-Key" })
-    assert.strictEqual(header(webRequest("/", { "x-api-key": key })), key)
-    assert.strictEqual(header(webRequest("/")), undefined)
+  it.effect("the backend finds the key where the source says", () =>
+    Effect.gen(function*() {
+      // a verify that accepts any key and names the user after it, so the key the backend read shows
+      const echo = (presented: Redacted.Redacted<string>) =>
+        Effect.succeedSome([new AuthCredentials(), new SimpleUser(Redacted.value(presented))] as const)
+      const keyOf = (source: ApiKey.Source, url: string, headers: Record<string, string> = {}) =>
+        Effect.flatMap(ApiKey.make({ ...source, verify: echo }), (backend) =>
+          backend.authenticate.pipe(
+            Effect.map(Option.map(([, user]) => user.identity)),
+            Effect.either,
+            Effect.provideService(HttpServerRequest.HttpServerRequest, webRequest(url, headers))
+          ))
 
-    const query = ApiKey.read({ in: "query", name: "api_key" })
-    assert.deepStrictEqual(query(webRequest(`/p?api_key=${key}`)), [key])
-    assert.deepStrictEqual(query(webRequest(`/p?x=1&api_key=a%2Bb&api_key=c`)), ["a+b", "c"])
-    assert.deepStrictEqual(query(webRequest(`/p?API_KEY=${key}`)), [])
-    assert.deepStrictEqual(query(webRequest("/p")), [])
+      const header = { in: "header", name: "X-Api-Key" } as const
+      assert.deepStrictEqual(yield* keyOf(header, "/", { "x-api-key": key }), Either.right(Option.some(key)))
+      assert.deepStrictEqual(yield* keyOf(header, "/"), Either.right(Option.none()))
 
-    const cookie = ApiKey.read({ in: "cookie", name: "key" })
-    assert.strictEqual(cookie(webRequest("/", { cookie: `a=1; key=${key}; b=2` })), key)
-    assert.strictEqual(cookie(webRequest("/", { cookie: "a=1" })), undefined)
-    assert.strictEqual(cookie(webRequest("/")), undefined)
-  })
+      const query = { in: "query", name: "api_key" } as const
+      assert.deepStrictEqual(yield* keyOf(query, `/p?api_key=${key}`), Either.right(Option.some(key)))
+      assert.deepStrictEqual(yield* keyOf(query, "/p?x=1&api_key=a%2Bb"), Either.right(Option.some("a+b")))
+      const twice = yield* keyOf(query, "/p?x=1&api_key=a%2Bb&api_key=c")
+      assert.isTrue(Either.isLeft(twice) && isInvalidCredentials(twice.left), "a repeated parameter is malformed")
+      assert.deepStrictEqual(yield* keyOf(query, `/p?API_KEY=${key}`), Either.right(Option.none()))
+      assert.deepStrictEqual(yield* keyOf(query, "/p"), Either.right(Option.none()))
+
+      const cookie = { in: "cookie", name: "key" } as const
+      assert.deepStrictEqual(
+        yield* keyOf(cookie, "/", { cookie: `a=1; key=${key}; b=2` }),
+        Either.right(Option.some(key))
+      )
+      assert.deepStrictEqual(yield* keyOf(cookie, "/", { cookie: "a=1" }), Either.right(Option.none()))
+      assert.deepStrictEqual(yield* keyOf(cookie, "/"), Either.right(Option.none()))
+    }))
+
+  it.effect("a key verify answers None for is RejectedCredentials; the backend declares no challenge", () =>
+    Effect.gen(function*() {
+      const backend = yield* ApiKey.make({ in: "header", name: "x-api-key", verify })
+      assert.deepStrictEqual(backend.challenges, [])
+      const refused = yield* Effect.flip(backend.authenticate.pipe(
+        Effect.provideService(HttpServerRequest.HttpServerRequest, webRequest("/", { "x-api-key": "k-wrong" }))
+      ))
+      assert.isTrue(isRejectedCredentials(refused))
+      assert.deepStrictEqual([refused.status, refused.message], [401, "Invalid API key"])
+    }))
 
   it("a key with no name is refused when the backend is built", () => {
-    assert.throws(() => ApiKey.authenticate({ in: "header", name: "", verify }))
+    assert.throws(() => ApiKey.make({ in: "header", name: "", verify }), /must not be empty/)
   })
 })
 
@@ -108,8 +139,7 @@ describe("ApiKey through a real server", () => {
           assert.strictEqual(malformed.body, "Malformed API key")
           noEcho(malformed, key)
         }
-      })
-    ))
+      })))
 
   it.scoped("in the query", () =>
     withApp({ in: "query", name: "api_key" }, (url) =>
@@ -127,14 +157,21 @@ describe("ApiKey through a real server", () => {
           assert.strictEqual(rejected.body, "Invalid API key")
           noEcho(rejected, "k-wrong-0123456789")
         }
-        for (const query of [`api_key=${key}&api_key=${key}`, "api_key=a%20b", "api_key=a+b", "api_key=%00", "api_key=%E2%82%AC"]) {
+        for (
+          const query of [
+            `api_key=${key}&api_key=${key}`,
+            "api_key=a%20b",
+            "api_key=a+b",
+            "api_key=%00",
+            "api_key=%E2%82%AC"
+          ]
+        ) {
           const malformed = yield* request(`${url}/guarded?${query}`)
           assert.strictEqual(malformed.status, 400, query)
           assert.strictEqual(malformed.body, "Malformed API key")
           noEcho(malformed, key)
         }
-      })
-    ))
+      })))
 
   it.scoped("in a cookie", () =>
     withApp({ in: "cookie", name: "key" }, (url) =>
@@ -144,7 +181,10 @@ describe("ApiKey through a real server", () => {
         assert.deepStrictEqual(JSON.parse(ok.body), robot)
         assert.strictEqual((yield* request(`${url}/`, { headers: { cookie: `key="${key}"` } })).status, 200)
 
-        assert.deepStrictEqual(JSON.parse((yield* request(`${url}/`, { headers: { cookie: "theme=dark" } })).body), anonymous)
+        assert.deepStrictEqual(
+          JSON.parse((yield* request(`${url}/`, { headers: { cookie: "theme=dark" } })).body),
+          anonymous
+        )
         assert.deepStrictEqual(JSON.parse((yield* request(`${url}/`, { headers: { "x-key": key } })).body), anonymous)
 
         for (const cookie of ["key=k-wrong-0123456789", "key="]) {
@@ -159,6 +199,5 @@ describe("ApiKey through a real server", () => {
           assert.strictEqual(malformed.status, 400, cookie)
           assert.strictEqual(malformed.body, "Malformed API key")
         }
-      })
-    ))
+      })))
 })

@@ -1,13 +1,13 @@
 import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import type { Layer } from "effect"
 import { Effect, Option } from "effect"
 import {
   AuthCredentials,
   AuthenticationBackend,
-  AuthenticationChallenge,
-  AuthenticationError,
-  SimpleUser
+  isRejectedCredentials,
+  RejectedCredentials,
+  SimpleUser,
+  UnauthenticatedUser
 } from "effect-auth"
 
 const request = HttpServerRequest.fromWeb(new Request("http://localhost/"))
@@ -21,49 +21,100 @@ const backend = (name: string, answer: "some" | "none" | "error", challenge?: st
       ? Effect.succeed(Option.some([new AuthCredentials([name]), new SimpleUser(name)] as const))
       : answer === "none"
       ? Effect.succeedNone
-      : Effect.fail(new AuthenticationError({ message: `${name} refused` }))
+      : Effect.fail(new RejectedCredentials({ message: `${name} refused` }))
   })
-  return { runs, layer: AuthenticationBackend.layer(authenticate, { challenge }) }
+  return { runs, service: AuthenticationBackend.make(authenticate, { challenge }) }
 }
 
-const authenticateWith = (layer: Layer.Layer<AuthenticationBackend>) =>
+// runs the backend a Layer provides, as the middleware would
+const authenticateWith = (service: AuthenticationBackend.Service) =>
   Effect.gen(function*() {
-    const authenticate = yield* AuthenticationBackend
-    const challenges = yield* AuthenticationChallenge
-    const result = yield* authenticate.pipe(Effect.either)
-    return { result, challenges }
-  }).pipe(Effect.provide(layer), Effect.provideService(HttpServerRequest.HttpServerRequest, request))
+    const provided = yield* AuthenticationBackend
+    const result = yield* provided.authenticate.pipe(Effect.either)
+    return { result, challenges: provided.challenges, anonymous: provided.anonymous }
+  }).pipe(
+    Effect.provide(AuthenticationBackend.layer(service)),
+    Effect.provideService(HttpServerRequest.HttpServerRequest, request)
+  )
 
 describe("AuthenticationBackend.firstOf", () => {
   it.effect("the first Some wins and later backends do not run", () =>
     Effect.gen(function*() {
       const a = backend("a", "none"), b = backend("b", "some"), c = backend("c", "some")
-      const { result } = yield* authenticateWith(AuthenticationBackend.firstOf(a.layer, b.layer, c.layer))
+      const { result } = yield* authenticateWith(AuthenticationBackend.firstOf(a.service, b.service, c.service))
       assert.strictEqual(result._tag === "Right" && Option.isSome(result.right) && result.right.value[1].identity, "b")
       assert.deepStrictEqual([...a.runs, ...b.runs, ...c.runs], ["a", "b"])
     }))
 
   it.effect("None everywhere is anonymous", () =>
     Effect.gen(function*() {
-      const { result } = yield* authenticateWith(AuthenticationBackend.firstOf(backend("a", "none").layer, backend("b", "none").layer))
+      const { result } = yield* authenticateWith(
+        AuthenticationBackend.firstOf(backend("a", "none").service, backend("b", "none").service)
+      )
       assert.isTrue(result._tag === "Right" && Option.isNone(result.right))
     }))
 
   it.effect("an AuthenticationError stops the search: a later backend never masks it", () =>
     Effect.gen(function*() {
       const a = backend("a", "error"), b = backend("b", "some")
-      const { result } = yield* authenticateWith(AuthenticationBackend.firstOf(a.layer, b.layer))
+      const { result } = yield* authenticateWith(AuthenticationBackend.firstOf(a.service, b.service))
       assert.strictEqual(result._tag === "Left" && result.left.message, "a refused")
+      assert.isTrue(result._tag === "Left" && isRejectedCredentials(result.left))
       assert.deepStrictEqual(b.runs, [])
     }))
 
   it.effect("every backend's challenge is offered, in order; none gives none", () =>
     Effect.gen(function*() {
-      const { challenges } = yield* authenticateWith(
-        AuthenticationBackend.firstOf(backend("a", "none", "Basic realm=\"x\"").layer, backend("b", "none").layer, backend("c", "none", "Bearer").layer)
+      const { anonymous, challenges } = yield* authenticateWith(
+        AuthenticationBackend.firstOf(
+          backend("a", "none", "Basic realm=\"x\"").service,
+          backend("b", "none").service,
+          backend("c", "none", "Bearer").service
+        )
       )
       assert.deepStrictEqual(challenges, ["Basic realm=\"x\"", "Bearer"])
-      const plain = yield* authenticateWith(AuthenticationBackend.layer(Effect.succeedNone))
+      // the anonymous entry carries them joined, for requires' 401
+      assert.strictEqual(anonymous.challenge, "Basic realm=\"x\", Bearer")
+      const plain = yield* authenticateWith(AuthenticationBackend.make(Effect.succeedNone))
       assert.deepStrictEqual(plain.challenges, [])
+      assert.isUndefined(plain.anonymous.challenge)
+    }))
+})
+
+describe("AuthenticationBackend.make / layer / layerEffect", () => {
+  it.effect("a challenge may be one string or several; the anonymous entry is made once", () =>
+    Effect.gen(function*() {
+      const one = AuthenticationBackend.make(Effect.succeedNone, { challenge: "Bearer" })
+      assert.deepStrictEqual(one.challenges, ["Bearer"])
+      const several = AuthenticationBackend.make(Effect.succeedNone, { challenge: ["Basic realm=\"a\"", "Bearer"] })
+      assert.deepStrictEqual(several.challenges, ["Basic realm=\"a\"", "Bearer"])
+      assert.isFalse(several.anonymous.user.isAuthenticated)
+      assert.instanceOf(several.anonymous.user, UnauthenticatedUser)
+      assert.deepStrictEqual(several.anonymous.credentials.scopes, [])
+      // the layer from an authenticate effect, and the layer from a service, provide the same kind of value
+      const fromEffect = yield* Effect.provide(
+        AuthenticationBackend,
+        AuthenticationBackend.layer(Effect.succeedNone, { challenge: "Bearer" })
+      )
+      assert.deepStrictEqual(fromEffect.challenges, ["Bearer"])
+      const fromService = yield* Effect.provide(AuthenticationBackend, AuthenticationBackend.layer(one))
+      assert.strictEqual(fromService, one)
+    }))
+
+  it.effect("layerEffect builds the backend once, from services it closes over", () =>
+    Effect.gen(function*() {
+      let builds = 0
+      const layer = AuthenticationBackend.layerEffect(Effect.sync(() => {
+        builds++
+        return AuthenticationBackend.firstOf(backend("a", "none").service, backend("b", "some").service)
+      }))
+      const { result } = yield* Effect.gen(function*() {
+        const provided = yield* AuthenticationBackend
+        const first = yield* provided.authenticate.pipe(Effect.either)
+        yield* provided.authenticate
+        return { result: first }
+      }).pipe(Effect.provide(layer), Effect.provideService(HttpServerRequest.HttpServerRequest, request))
+      assert.strictEqual(result._tag === "Right" && Option.isSome(result.right) && result.right.value[1].identity, "b")
+      assert.strictEqual(builds, 1)
     }))
 })

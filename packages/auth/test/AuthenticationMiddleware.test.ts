@@ -1,7 +1,17 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Deferred, Effect, Option } from "effect"
-import { AuthCredentials, AuthenticationBackend, AuthenticationMiddleware, CurrentUser, SimpleUser } from "effect-auth"
+import type { AuthenticationError } from "effect-auth"
+import {
+  AuthCredentials,
+  AuthenticationBackend,
+  AuthenticationMiddleware,
+  CurrentUser,
+  InvalidCredentials,
+  RejectedCredentials,
+  ServiceUnavailable,
+  SimpleUser
+} from "effect-auth"
 import { request, serve } from "./utils/server.js"
 
 const as = (name: string) =>
@@ -40,7 +50,9 @@ describe("AuthenticationMiddleware", () => {
       const app = AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get(
         "/",
         Effect.as(
-          Effect.forkDaemon(Effect.sleep("50 millis").pipe(Effect.zipRight(name), Effect.flatMap((n) => Deferred.succeed(seen, n)))),
+          Effect.forkDaemon(
+            Effect.sleep("50 millis").pipe(Effect.zipRight(name), Effect.flatMap((n) => Deferred.succeed(seen, n)))
+          ),
           HttpServerResponse.text("accepted")
         )
       )))
@@ -70,5 +82,65 @@ describe("AuthenticationMiddleware", () => {
         { concurrency: "unbounded" }
       )
       assert.deepStrictEqual(bodies, names.map((user) => user ?? "anonymous"))
+    }))
+
+  it.scoped("each outcome renders with the status of its class: 400, 401 with its challenge, 503 with Retry-After", () =>
+    Effect.gen(function*() {
+      const failures: ReadonlyArray<
+        readonly [AuthenticationError | ServiceUnavailable, number, string, Record<string, string | null>]
+      > = [
+        [new InvalidCredentials({ message: "Malformed" }), 400, "Malformed", { "www-authenticate": null }],
+        [new RejectedCredentials({ message: "Refused", challenge: "Bearer" }), 401, "Refused", {
+          "www-authenticate": "Bearer"
+        }],
+        [new ServiceUnavailable({ reason: "key set down at 10.0.0.7", retryAfter: 30 }), 503, "Service Unavailable", {
+          "retry-after": "30",
+          "www-authenticate": null
+        }],
+        [new ServiceUnavailable({ reason: "store down" }), 503, "Service Unavailable", { "retry-after": "1" }]
+      ]
+      for (const [failure, status, body, headers] of failures) {
+        assert.strictEqual(failure.status, status)
+        const app = AuthenticationMiddleware(Effect.map(name, (n) => HttpServerResponse.text(n)))
+        const url = yield* serve(app).pipe(Effect.provide(AuthenticationBackend.layer(Effect.fail(failure))))
+        const reply = yield* request(url)
+        assert.deepStrictEqual([reply.status, reply.body], [status, body])
+        for (const [header, value] of Object.entries(headers)) {
+          assert.strictEqual(reply.headers.get(header), value, header)
+        }
+        assert.notInclude(reply.body, "10.0.0.7")
+      }
+    }))
+
+  it.scoped("onError receives every refusal and ServiceUnavailable; catchTag tells them apart without it", () =>
+    Effect.gen(function*() {
+      const seen: Array<string> = []
+      const failing = (failure: AuthenticationError | ServiceUnavailable) =>
+        AuthenticationBackend.layer(Effect.fail(failure))
+      const handler = Effect.map(name, (n) => HttpServerResponse.text(n))
+      const withOnError = AuthenticationMiddleware.make({
+        onError: (error, request) => {
+          seen.push(`${error._tag} ${error.status} ${request.url}`)
+          return Effect.succeed(HttpServerResponse.text("custom", { status: error.status === 503 ? 503 : 401 }))
+        }
+      })(handler)
+      for (const failure of [new InvalidCredentials({ message: "m" }), new ServiceUnavailable({ reason: "r" })]) {
+        const url = yield* serve(withOnError).pipe(Effect.provide(failing(failure)))
+        assert.strictEqual((yield* request(`${url}/x`)).body, "custom")
+      }
+      assert.deepStrictEqual(seen, ["AuthenticationError 400 /x", "ServiceUnavailable 503 /x"])
+
+      const caught = AuthenticationMiddleware(handler).pipe(
+        Effect.catchTags({
+          AuthenticationError: (error) => Effect.succeed(HttpServerResponse.text(`refused ${error.status}`)),
+          ServiceUnavailable: (error) => Effect.succeed(HttpServerResponse.text(`later ${error.retryAfter}`))
+        })
+      )
+      const refused = yield* serve(caught).pipe(Effect.provide(failing(new RejectedCredentials({ message: "no" }))))
+      assert.strictEqual((yield* request(refused)).body, "refused 401")
+      const later = yield* serve(caught).pipe(
+        Effect.provide(failing(new ServiceUnavailable({ reason: "r", retryAfter: 5 })))
+      )
+      assert.strictEqual((yield* request(later)).body, "later 5")
     }))
 })

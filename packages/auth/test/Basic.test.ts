@@ -1,17 +1,22 @@
 /**
  * HTTP Basic: the parser on its own, and bad input through a real server (anonymous or 400, never 500).
  */
+import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Either, Option, Redacted } from "effect"
+import { Context, Effect, Either, Layer, Option, Redacted } from "effect"
 import {
   AuthCredentials,
-  AuthenticationChallenge,
+  AuthenticationBackend,
+  AuthenticationMiddleware,
   Basic,
+  CurrentUser,
+  isInvalidCredentials,
   Password,
+  requires,
   SimpleUser
 } from "effect-auth"
-import { basic, request, serve } from "./utils/server.js"
 import { guardedApp } from "./utils/fixtures.js"
+import { basic, request, serve } from "./utils/server.js"
 
 // alice's password holds colons; anyone else gets in with "pw" (so unicode usernames can be checked end to end)
 const BasicAuth = Basic.layer({
@@ -40,7 +45,9 @@ describe("Basic.parse", () => {
     assert.isTrue(Either.isLeft(parsed), header)
     if (Either.isLeft(parsed)) {
       assert.strictEqual(parsed.left.message, "Invalid basic auth credentials")
-      assert.strictEqual(parsed.left.status, undefined) // renders as 400
+      assert.isTrue(isInvalidCredentials(parsed.left))
+      assert.strictEqual(parsed.left.status, 400)
+      assert.isUndefined(parsed.left.challenge)
     }
   }
 
@@ -88,13 +95,13 @@ describe("Basic.parse", () => {
     assert.strictEqual(Basic.challenge(""), `Basic realm="", charset="UTF-8"`)
   })
 
-  it.effect("a layer with a realm declares its challenge; without one, none", () =>
+  it.effect("a backend with a realm declares its challenge; without one, none", () =>
     Effect.gen(function*() {
       const verify = () => Effect.succeedNone
-      const withRealm = yield* AuthenticationChallenge.pipe(Effect.provide(Basic.layer({ realm: "admin", verify })))
-      assert.deepStrictEqual(withRealm, [`Basic realm="admin", charset="UTF-8"`])
-      const without = yield* AuthenticationChallenge.pipe(Effect.provide(Basic.layer({ verify })))
-      assert.deepStrictEqual(without, [])
+      const withRealm = yield* Effect.provide(AuthenticationBackend, Basic.layer({ realm: "admin", verify }))
+      assert.deepStrictEqual(withRealm.challenges, [`Basic realm="admin", charset="UTF-8"`])
+      const without = yield* Basic.make({ verify })
+      assert.deepStrictEqual(without.challenges, [])
     }))
 })
 
@@ -220,4 +227,58 @@ describe("Basic through a real server", () => {
             : Option.none()
         )
     }))))
+})
+
+// a user store the backend's verify reads: a service of the backend's Layer, not of the app
+class Users extends Context.Tag("test/Users")<Users, {
+  readonly find: (
+    username: string
+  ) => Effect.Effect<Option.Option<{ readonly password: string; readonly scopes: ReadonlyArray<string> }>>
+}>() {}
+
+describe("Basic with a verify that uses services", () => {
+  it.scoped("the service is the backend Layer's requirement, provided to it alone, and works through a real server", () =>
+    Effect.gen(function*() {
+      let lookups = 0
+      const UsersLive = Layer.succeed(Users, {
+        find: (username) =>
+          Effect.sync(() => {
+            lookups++
+            return username === "alice"
+              ? Option.some({ password: "wonderland", scopes: ["authenticated", "admin"] })
+              : Option.none()
+          })
+      })
+      const backendWithUsers = Basic.layer({
+        realm: "users",
+        verify: (username, password) =>
+          Effect.flatMap(Users, (users) => users.find(username)).pipe(
+            Effect.map(Option.flatMap((found) =>
+              Password.equals(password, found.password)
+                ? Option.some([new AuthCredentials(found.scopes), new SimpleUser(username)] as const)
+                : Option.none()
+            ))
+          )
+      })
+      // the requirement shows in the Layer's type…
+      const _typed: Layer.Layer<AuthenticationBackend, never, Users> = backendWithUsers
+      void _typed
+      // …and the app never sees Users: only the backend Layer is given it
+      const app = AuthenticationMiddleware(HttpRouter.empty.pipe(
+        HttpRouter.get(
+          "/admin",
+          Effect.map(CurrentUser, (user) => HttpServerResponse.text(`hello, ${user.displayName}`)).pipe(
+            requires("admin")
+          )
+        )
+      ))
+      const url = yield* serve(app).pipe(Effect.provide(backendWithUsers.pipe(Layer.provide(UsersLive))))
+      const alice = yield* request(`${url}/admin`, { headers: basic("alice", "wonderland") })
+      assert.deepStrictEqual([alice.status, alice.body], [200, "hello, alice"])
+      const wrong = yield* request(`${url}/admin`, { headers: basic("alice", "nope") })
+      assert.strictEqual(wrong.status, 401)
+      assert.strictEqual(wrong.headers.get("www-authenticate"), `Basic realm="users", charset="UTF-8"`)
+      assert.strictEqual((yield* request(`${url}/admin`, { headers: basic("mallory", "x") })).status, 401)
+      assert.strictEqual(lookups, 3)
+    }))
 })

@@ -6,21 +6,23 @@ import { assert, describe, it } from "@effect/vitest"
 import { Effect, Either, Option, Redacted } from "effect"
 import {
   AuthCredentials,
-  AuthenticationChallenge,
-  AuthenticationError,
+  AuthenticationBackend,
+  isInvalidCredentials,
+  isRejectedCredentials,
   Password,
+  RejectedCredentials,
   SimpleUser
 } from "effect-auth"
 import * as Bearer from "effect-auth/Bearer"
-import { request, serve } from "./utils/server.js"
 import { guardedApp } from "./utils/fixtures.js"
+import { request, serve } from "./utils/server.js"
 
 const token = "mF_9.B5f-4.1JqM"
 const expired = "expired-token"
 
 const verify = (presented: Redacted.Redacted<string>) =>
   Password.equals(presented, expired)
-    ? Effect.fail(new AuthenticationError({ message: "Token expired", status: 401, challenge: "Bearer" }))
+    ? Effect.fail(new RejectedCredentials({ message: "Token expired", challenge: "Bearer" }))
     : Effect.succeed(
       Password.equals(presented, token)
         ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser("robot")] as const)
@@ -53,13 +55,24 @@ describe("Bearer.parse", () => {
   })
 
   it("anything else after the scheme is a 400 with an invalid_request challenge", () => {
-    const headers = ["Bearer", "Bearer ", "Bearer a b", "Bearer =abc", "Bearer a=b", "Bearer a,b", `Bearer "abc"`, "Bearer a%20b", "Bearer é"]
+    const headers = [
+      "Bearer",
+      "Bearer ",
+      "Bearer a b",
+      "Bearer =abc",
+      "Bearer a=b",
+      "Bearer a,b",
+      `Bearer "abc"`,
+      "Bearer a%20b",
+      "Bearer é"
+    ]
     for (const header of headers) {
       const parsed = Bearer.parse(header)
       assert.isTrue(Either.isLeft(parsed), header)
       if (Either.isLeft(parsed)) {
         assert.strictEqual(parsed.left.message, "Invalid bearer token")
-        assert.strictEqual(parsed.left.status, undefined)
+        assert.isTrue(isInvalidCredentials(parsed.left))
+        assert.strictEqual(parsed.left.status, 400)
         assert.strictEqual(parsed.left.challenge, `Bearer error="invalid_request"`)
       }
     }
@@ -75,29 +88,37 @@ describe("Bearer.parse", () => {
     )
   })
 
-  it.effect("the layer declares its challenge, with the realm when given", () =>
+  it.effect("the backend declares its challenge, with the realm when given", () =>
     Effect.gen(function*() {
-      const plain = yield* AuthenticationChallenge.pipe(Effect.provide(Bearer.layer({ verify })))
-      assert.deepStrictEqual(plain, ["Bearer"])
-      const withRealm = yield* AuthenticationChallenge.pipe(Effect.provide(Bearer.layer({ realm: "api", verify })))
-      assert.deepStrictEqual(withRealm, [`Bearer realm="api"`])
+      const plain = yield* Effect.provide(AuthenticationBackend, Bearer.layer({ verify }))
+      assert.deepStrictEqual(plain.challenges, ["Bearer"])
+      const withRealm = yield* Bearer.make({ realm: "api", verify })
+      assert.deepStrictEqual(withRealm.challenges, [`Bearer realm="api"`])
     }))
 
   it.effect("authenticate: a rejected token fails with 401 and the invalid_token challenge", () =>
     Effect.gen(function*() {
+      const backend = yield* Bearer.make({ realm: "api", verify })
       const run = (authorization: string) =>
-        Bearer.authenticate({ realm: "api", verify }).pipe(
+        backend.authenticate.pipe(
           Effect.provideService(
             HttpServerRequest.HttpServerRequest,
             HttpServerRequest.fromWeb(new Request("http://localhost/", { headers: { authorization } }))
           )
         )
       const error = yield* Effect.flip(run("Bearer nope"))
-      assert.strictEqual(error.message, "Invalid token")
-      assert.strictEqual(error.status, 401)
-      assert.strictEqual(error.challenge, `Bearer realm="api", error="invalid_token"`)
+      assert.isTrue(isRejectedCredentials(error))
+      if (isRejectedCredentials(error)) {
+        assert.strictEqual(error.message, "Invalid token")
+        assert.strictEqual(error.status, 401)
+        assert.strictEqual(error.challenge, `Bearer realm="api", error="invalid_token"`)
+      }
       const malformed = yield* Effect.flip(run("Bearer a b"))
-      assert.strictEqual(malformed.challenge, `Bearer realm="api", error="invalid_request"`)
+      assert.isTrue(isInvalidCredentials(malformed))
+      if (isInvalidCredentials(malformed)) {
+        assert.strictEqual(malformed.status, 400)
+        assert.strictEqual(malformed.challenge, `Bearer realm="api", error="invalid_request"`)
+      }
       const ok = yield* run(`Bearer ${token}`)
       assert.strictEqual(Option.getOrThrow(ok)[1].displayName, "robot")
     }))
@@ -113,8 +134,7 @@ describe("Bearer through a real server", () => {
           assert.deepStrictEqual(JSON.parse(reply.body), { authenticated: true, user: "robot" })
         }
         assert.strictEqual((yield* request(`${url}/`, { headers: { authorization: `bearer ${token}` } })).status, 200)
-      })
-    ))
+      })))
 
   it.scoped("a rejected token is 401 with the challenge, on every path, and is never echoed", () =>
     withApp({ realm: "api" }, (url) =>
@@ -127,8 +147,7 @@ describe("Bearer through a real server", () => {
           assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer realm="api", error="invalid_token"`)
           for (const [, value] of reply.headers) assert.notInclude(value, secret)
         }
-      })
-    ))
+      })))
 
   it.scoped("verify's own error goes through as it is", () =>
     withApp({}, (url) =>
@@ -137,8 +156,7 @@ describe("Bearer through a real server", () => {
         assert.strictEqual(reply.status, 401)
         assert.strictEqual(reply.body, "Token expired")
         assert.strictEqual(reply.headers.get("www-authenticate"), "Bearer")
-      })
-    ))
+      })))
 
   it.scoped("a malformed header is 400, whatever the path", () =>
     withApp({}, (url) =>
@@ -151,8 +169,7 @@ describe("Bearer through a real server", () => {
             assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer error="invalid_request"`)
           }
         }
-      })
-    ))
+      })))
 
   it.scoped("no header or another scheme is anonymous", () =>
     withApp({}, (url) =>
@@ -167,6 +184,5 @@ describe("Bearer through a real server", () => {
           assert.strictEqual(guarded.body, "Unauthorized")
           assert.strictEqual(guarded.headers.get("www-authenticate"), "Bearer")
         }
-      })
-    ))
+      })))
 })

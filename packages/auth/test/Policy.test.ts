@@ -1,17 +1,18 @@
-import { HttpServerRequest } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Equal, Exit } from "effect"
-import * as fc from "effect/FastCheck"
+import { Effect, Equal, Exit, Hash, Option } from "effect"
+import type { RequestUser } from "effect-auth"
 import {
   AuthCredentials,
-  CurrentCredentials,
-  CurrentUser,
+  Authentication,
+  CurrentAuthentication,
   hasRequiredScope,
   Policy,
   requires,
   SimpleUser,
   UnauthenticatedUser
 } from "effect-auth"
+import * as fc from "effect/FastCheck"
+import { allOfScopes, scopesOf } from "../src/internal/policy.js"
 
 const alphabet = ["read", "write", "admin", "Admin", "a b"] as const
 const scopeArb = fc.constantFrom(...alphabet)
@@ -35,8 +36,8 @@ const { policy: policyArb } = fc.letrec<{ policy: Policy.Policy }>((tie) => ({
   )
 }))
 
-const passes = (policy: Policy.Policy<any>, user: Policy.Subject, credentials: AuthCredentials) =>
-  Policy.decide(policy, user, credentials) === undefined
+const passes = (policy: Policy.Policy<any>, user: RequestUser, credentials: AuthCredentials) =>
+  Option.isNone(Policy.decide(policy, user, credentials))
 
 describe("Policy laws", () => {
   it.prop("all() always passes, any() never does", [userArb, credentialsArb], ([user, credentials]) => {
@@ -87,8 +88,9 @@ describe("Policy laws", () => {
     user,
     credentials
   ]) => {
-    const failed = Policy.decide(policy, user, credentials)
-    if (failed === undefined) return
+    const decided = Policy.decide(policy, user, credentials)
+    if (Option.isNone(decided)) return
+    const failed = decided.value
     const parts: Array<Policy.Policy<any>> = []
     const walk = (p: Policy.Policy<any>): void => {
       parts.push(p)
@@ -105,10 +107,19 @@ describe("Policy laws", () => {
     [policyArb, fc.boolean(), userArb, credentialsArb],
     ([policy, answer, user, credentials]) =>
       Effect.gen(function*() {
-        assert.strictEqual(yield* Policy.evaluate(policy, user, credentials), Policy.decide(policy, user, credentials))
-        const withCheck = Policy.all(policy, Policy.check("answer", Effect.succeed(answer)))
-        const evaluated = yield* Policy.evaluate(withCheck, user, credentials)
-        assert.strictEqual(evaluated === undefined, answer && passes(policy, user, credentials))
+        const evaluated = yield* Policy.evaluate(policy, user, credentials)
+        const decided = Policy.decide(policy, user, credentials)
+        assert.isTrue(Equal.equals(evaluated, decided))
+        // the same clause, not only an equal one
+        assert.strictEqual(Option.getOrUndefined(evaluated), Option.getOrUndefined(decided))
+        const check = Policy.check("answer", Effect.succeed(answer))
+        const withCheck = Policy.all(policy, check)
+        const withCheckEvaluated = yield* Policy.evaluate(withCheck, user, credentials)
+        assert.strictEqual(Option.isNone(withCheckEvaluated), answer && passes(policy, user, credentials))
+        // a check passed on its own fails as itself
+        if (!answer && passes(policy, user, credentials)) {
+          assert.strictEqual(Option.getOrUndefined(withCheckEvaluated), check)
+        }
       })
   )
 })
@@ -117,11 +128,15 @@ describe("hasRequiredScope laws", () => {
   it.prop("[] always passes", [credentialsArb], ([credentials]) => {
     assert.isTrue(hasRequiredScope(credentials, []))
   })
-  it.prop("adding granted scopes never removes access", [scopesArb, scopesArb, scopesArb], ([required, granted, extra]) => {
-    if (hasRequiredScope(new AuthCredentials(granted), required)) {
-      assert.isTrue(hasRequiredScope(new AuthCredentials([...granted, ...extra]), required))
+  it.prop(
+    "adding granted scopes never removes access",
+    [scopesArb, scopesArb, scopesArb],
+    ([required, granted, extra]) => {
+      if (hasRequiredScope(new AuthCredentials(granted), required)) {
+        assert.isTrue(hasRequiredScope(new AuthCredentials([...granted, ...extra]), required))
+      }
     }
-  })
+  )
   it.prop("requiring more never grants more", [scopesArb, scopesArb, scopesArb], ([required, more, granted]) => {
     const credentials = new AuthCredentials(granted)
     if (!hasRequiredScope(credentials, required)) {
@@ -141,26 +156,29 @@ describe("hasRequiredScope laws", () => {
 
 describe("requires(scopes) is requires(all(scope…))", () => {
   const handler = Effect.succeed("ok")
-  const run = (guarded: Effect.Effect<string, any, any>, user: Policy.Subject, credentials: AuthCredentials) =>
-    guarded.pipe(
-      Effect.provideService(CurrentUser, user),
-      Effect.provideService(CurrentCredentials, credentials),
-      Effect.provideService(HttpServerRequest.HttpServerRequest, HttpServerRequest.fromWeb(new Request("http://x/p"))),
+  // no request: requires reads it only when it has one (for a redirect or a websocket)
+  const run = (guarded: Effect.Effect<string, any, any>, user: RequestUser, credentials: AuthCredentials) =>
+    (guarded as Effect.Effect<string, any, typeof CurrentAuthentication.Identifier>).pipe(
+      Effect.provideService(CurrentAuthentication, new Authentication(user, credentials, undefined)),
       Effect.exit
     )
-  it.effect.prop("same outcome, same denial", [scopesArb, userArb, credentialsArb], ([required, user, credentials]) =>
-    Effect.gen(function*() {
-      const short = yield* run(requires(handler, required), user, credentials)
-      const long = yield* run(requires(handler, Policy.all(...required.map(Policy.scope))), user, credentials)
-      assert.strictEqual(Exit.isSuccess(short), Exit.isSuccess(long))
-      if (Exit.isFailure(short) && Exit.isFailure(long)) {
-        const [a, b] = [short.cause, long.cause].map((c) => (c as any).error)
-        assert.strictEqual(a._tag, "PermissionDenied")
-        assert.strictEqual(a.status, b.status)
-        assert.deepStrictEqual(a.scopes, b.scopes)
-        assert.isTrue(Equal.equals(a.clause, b.clause))
-      }
-    }))
+  it.effect.prop(
+    "same outcome, same denial",
+    [scopesArb, userArb, credentialsArb],
+    ([required, user, credentials]) =>
+      Effect.gen(function*() {
+        const short = yield* run(requires(handler, required), user, credentials)
+        const long = yield* run(requires(handler, Policy.all(...required.map(Policy.scope))), user, credentials)
+        assert.strictEqual(Exit.isSuccess(short), Exit.isSuccess(long))
+        if (Exit.isFailure(short) && Exit.isFailure(long)) {
+          const [a, b] = [short.cause, long.cause].map((c) => (c as any).error)
+          assert.strictEqual(a._tag, "PermissionDenied")
+          assert.strictEqual(a.status, b.status)
+          assert.deepStrictEqual(a.scopes, b.scopes)
+          assert.strictEqual(a.clause, b.clause)
+        }
+      })
+  )
 })
 
 describe("Policy values", () => {
@@ -176,12 +194,90 @@ describe("Policy values", () => {
       `all(authenticated, any("admin", not("banned")), user("staff"), check("owner"))`
     )
   })
-  it("compare structurally", () => {
+  it("compare and hash structurally", () => {
     assert.isTrue(Equal.equals(Policy.scopes(["a", "b"]), Policy.all(Policy.scope("a"), Policy.scope("b"))))
+    assert.strictEqual(
+      Hash.hash(Policy.scopes(["a", "b"])),
+      Hash.hash(Policy.all(Policy.scope("a"), Policy.scope("b")))
+    )
+    assert.isTrue(
+      Equal.equals(Policy.not(Policy.any(Policy.authenticated)), Policy.not(Policy.any(Policy.authenticated)))
+    )
     assert.isFalse(Equal.equals(Policy.all(Policy.scope("a")), Policy.any(Policy.scope("a"))))
-    assert.deepStrictEqual(Policy.scopesOf(Policy.any(Policy.scope("a"), Policy.not(Policy.scope("b")), Policy.scope("a"))), [
+    assert.isFalse(Equal.equals(Policy.scopes(["a", "b"]), Policy.scopes(["b", "a"])))
+    // predicates and checks are equal when they are the same function or effect under the same label
+    const predicate = (user: RequestUser) => user.isAuthenticated
+    assert.isTrue(Equal.equals(Policy.user("p", predicate), Policy.user("p", predicate)))
+    assert.isFalse(Equal.equals(Policy.user("p", predicate), Policy.user("q", predicate)))
+  })
+
+  it.prop("structural equality agrees with printing, and equal policies hash alike", [policyArb], ([policy]) => {
+    const rebuilt = rebuild(policy)
+    assert.notStrictEqual(rebuilt, policy)
+    assert.isTrue(Equal.equals(rebuilt, policy))
+    assert.strictEqual(Hash.hash(rebuilt), Hash.hash(policy))
+    assert.strictEqual(Policy.format(rebuilt), Policy.format(policy))
+  })
+})
+
+// the same policy, every node made anew
+const rebuild = (policy: Policy.Policy<any>): Policy.Policy<any> => {
+  switch (policy._tag) {
+    case "Scope":
+      return Policy.scope(policy.scope)
+    case "All":
+      return Policy.all(...policy.policies.map(rebuild))
+    case "Any":
+      return Policy.any(...policy.policies.map(rebuild))
+    case "Not":
+      return Policy.not(rebuild(policy.policy))
+    case "Authenticated":
+      return new Policy.Authenticated()
+    case "User":
+      return Policy.user(policy.label, policy.predicate)
+    case "Check":
+      return Policy.check(policy.label, policy.effect)
+  }
+}
+
+describe("internal: scopesOf and allOfScopes", () => {
+  it("scopesOf names each scope once, in order, wherever it appears", () => {
+    assert.deepStrictEqual(scopesOf(Policy.any(Policy.scope("a"), Policy.not(Policy.scope("b")), Policy.scope("a"))), [
       "a",
       "b"
     ])
+    assert.deepStrictEqual(scopesOf(Policy.all(Policy.authenticated, Policy.user("u", () => true))), [])
+  })
+
+  it("allOfScopes: the scopes of a policy that is all of some scopes, else undefined", () => {
+    assert.deepStrictEqual(allOfScopes(Policy.scope("a")), ["a"])
+    assert.deepStrictEqual(allOfScopes(Policy.scopes(["a", "b"])), ["a", "b"])
+    assert.deepStrictEqual(allOfScopes(Policy.all(Policy.scope("a"), Policy.all(Policy.scope("b")))), ["a", "b"])
+    assert.deepStrictEqual(allOfScopes(Policy.all()), [])
+    assert.isUndefined(allOfScopes(Policy.any(Policy.scope("a"))))
+    assert.isUndefined(allOfScopes(Policy.all(Policy.scope("a"), Policy.authenticated)))
+    assert.isUndefined(allOfScopes(Policy.not(Policy.scope("a"))))
+  })
+
+  it.prop("allOfScopes, when defined, decides as hasRequiredScope", [policyArb, userArb, credentialsArb], ([
+    policy,
+    user,
+    credentials
+  ]) => {
+    const scopes = allOfScopes(policy)
+    if (scopes !== undefined) {
+      assert.strictEqual(hasRequiredScope(credentials, scopes), passes(policy, user, credentials))
+    }
+  })
+})
+
+describe("AuthCredentials.has", () => {
+  it.prop("agrees with scopes.includes, for few scopes and for many", [
+    fc.uniqueArray(fc.string({ maxLength: 4 }), { maxLength: 40 }),
+    fc.string({ maxLength: 4 })
+  ], ([granted, scope]) => {
+    const credentials = new AuthCredentials(granted)
+    assert.strictEqual(credentials.has(scope), granted.includes(scope))
+    for (const each of granted) assert.isTrue(credentials.has(each))
   })
 })

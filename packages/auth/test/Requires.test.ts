@@ -1,18 +1,28 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import type { Layer} from "effect";
-import { Effect, Redacted } from "effect"
+import type { Layer } from "effect"
+import { Effect, Exit, Redacted } from "effect"
 import {
+  AuthCredentials,
+  Authentication,
   AuthenticationBackend,
-  AuthenticationError,
   AuthenticationMiddleware,
   Basic,
+  CurrentAuthentication,
   CurrentUser,
+  isForbidden,
+  isLoginRedirect,
+  isNotFound,
+  isPermissionDenied,
+  isUnauthorized,
   Policy,
-  requires
+  RejectedCredentials,
+  requires,
+  SimpleUser,
+  UnauthenticatedUser
 } from "effect-auth"
-import { basic, connect, request, serve } from "./utils/server.js"
 import { usersWithScopes } from "./utils/fixtures.js"
+import { basic, connect, request, serve } from "./utils/server.js"
 
 // users: alice is an admin, bob is not (any password)
 const scopesOf: Record<string, ReadonlyArray<string>> = {
@@ -41,10 +51,18 @@ const router = HttpRouter.empty.pipe(
   HttpRouter.get("/hidden", hello.pipe(requires("admin", { status: 404 }))),
   HttpRouter.get("/spaced", hello.pipe(requires("authenticated admin"))),
   HttpRouter.get("/login-first", hello.pipe(requires("admin", { redirect: "/login?from=app" }))),
-  HttpRouter.get("/any", hello.pipe(requires(Policy.any(Policy.scope("admin"), Policy.user("bob", (u) => u.identity === "bob"))))),
+  HttpRouter.get(
+    "/any",
+    hello.pipe(requires(Policy.any(Policy.scope("admin"), Policy.user("bob", (u) => u.identity === "bob"))))
+  ),
   HttpRouter.get(
     "/checked",
-    hello.pipe(requires(Policy.check("header says yes", Effect.map(HttpServerRequest.HttpServerRequest, (r) => r.headers["x-ok"] === "yes"))))
+    hello.pipe(
+      requires(Policy.check(
+        "header says yes",
+        Effect.map(HttpServerRequest.HttpServerRequest, (r) => r.headers["x-ok"] === "yes")
+      ))
+    )
   ),
   HttpRouter.get("/ws", socket.pipe(requires("admin"))),
   HttpRouter.get("/ws/close", socket.pipe(requires("admin", { websocket: "close" })))
@@ -69,11 +87,16 @@ describe("requires through a real server", () => {
         assert.strictEqual((yield* request(`${url}/spaced`, { headers: basic("alice", "x") })).status, 403)
       })))
 
-  it.scoped("status: 404 hides the route", () =>
+  it.scoped("status: 404 hides the route: the answer is the router's own for an unknown path", () =>
     withServer(BasicLive, (url) =>
       Effect.gen(function*() {
         const hidden = yield* request(`${url}/hidden`, { headers: basic("bob", "x") })
-        assert.deepStrictEqual([hidden.status, hidden.body], [404, "Not Found"])
+        const unknown = yield* request(`${url}/no-such-route`, { headers: basic("bob", "x") })
+        // an empty 404 without a content type, exactly as for a path that does not exist
+        assert.deepStrictEqual([hidden.status, hidden.body], [404, ""])
+        assert.deepStrictEqual([unknown.status, unknown.body], [404, ""])
+        assert.strictEqual(hidden.headers.get("content-type"), unknown.headers.get("content-type"))
+        assert.strictEqual(hidden.headers.get("content-length"), unknown.headers.get("content-length"))
         assert.strictEqual((yield* request(`${url}/hidden`, { headers: basic("alice", "x") })).status, 200)
       })))
 
@@ -183,7 +206,7 @@ describe("errors", () => {
       const guarded = hello.pipe(
         requires(Policy.all(Policy.authenticated, Policy.scope("admin"))),
         Effect.catchTag("PermissionDenied", (denied) => {
-          clauses.push(String(denied.clause))
+          clauses.push(denied.clause)
           return HttpServerResponse.text("no", { status: denied.status })
         })
       )
@@ -194,14 +217,86 @@ describe("errors", () => {
       assert.deepStrictEqual(clauses, ["authenticated", `"admin"`])
     }))
 
-  it.scoped("AuthenticationError's status and challenge render", () =>
+  it.scoped("RejectedCredentials' status and challenge render", () =>
     Effect.gen(function*() {
       const Rejecting = AuthenticationBackend.layer(
-        Effect.fail(new AuthenticationError({ message: "Invalid token", status: 401, challenge: `Bearer error="invalid_token"` }))
+        Effect.fail(new RejectedCredentials({ message: "Invalid token", challenge: `Bearer error="invalid_token"` }))
       )
       const url = yield* serve(app).pipe(Effect.provide(Rejecting))
       const reply = yield* request(`${url}/open`)
       assert.deepStrictEqual([reply.status, reply.body], [401, "Invalid token"])
       assert.strictEqual(reply.headers.get("www-authenticate"), `Bearer error="invalid_token"`)
     }))
+})
+
+describe("requires without a server", () => {
+  const alice = new Authentication(new SimpleUser("alice"), new AuthCredentials(["authenticated"]), undefined)
+  const anonymous = new Authentication(new UnauthenticatedUser(), new AuthCredentials(), "Bearer")
+  const as =
+    (authentication: Authentication) => <A, E>(self: Effect.Effect<A, E, typeof CurrentAuthentication.Identifier>) =>
+      Effect.provideService(self, CurrentAuthentication, authentication)
+
+  it.effect("needs no request: the denial is a class of its own, with its status", () =>
+    Effect.gen(function*() {
+      const handler = Effect.succeed("ok")
+      assert.strictEqual(yield* handler.pipe(requires("authenticated"), as(alice)), "ok")
+
+      const forbidden = yield* Effect.flip(handler.pipe(requires("admin"), as(alice)))
+      assert.isTrue(isForbidden(forbidden) && isPermissionDenied(forbidden))
+      assert.deepStrictEqual([forbidden._tag, forbidden.status, forbidden.clause], ["PermissionDenied", 403, `"admin"`])
+      assert.deepStrictEqual(forbidden.scopes, ["admin"])
+
+      // anonymous, and the backend has a challenge: 401 with it
+      const unauthorized = yield* Effect.flip(handler.pipe(requires(["authenticated", "admin"]), as(anonymous)))
+      assert.isTrue(isUnauthorized(unauthorized))
+      if (isUnauthorized(unauthorized)) {
+        assert.strictEqual(unauthorized.status, 401)
+        assert.strictEqual(unauthorized.challenge, "Bearer")
+        assert.strictEqual(unauthorized.clause, `"authenticated"`)
+        assert.deepStrictEqual(unauthorized.scopes, ["authenticated", "admin"])
+      }
+
+      const hidden = yield* Effect.flip(handler.pipe(requires("admin", { status: 404 }), as(anonymous)))
+      assert.isTrue(isNotFound(hidden))
+      assert.strictEqual(hidden.status, 404)
+      const forced = yield* Effect.flip(handler.pipe(requires("admin", { status: 403 }), as(anonymous)))
+      assert.isTrue(isForbidden(forced))
+
+      // a redirect needs the request's path for `next`: without a request, the denial is the status one
+      const redirect = yield* Effect.flip(handler.pipe(requires("admin", { redirect: "/login" }), as(anonymous)))
+      assert.isFalse(isLoginRedirect(redirect))
+      assert.isTrue(isUnauthorized(redirect))
+      const withRequest = yield* Effect.flip(handler.pipe(
+        requires("admin", { redirect: "/login" }),
+        as(anonymous),
+        Effect.provideService(
+          HttpServerRequest.HttpServerRequest,
+          HttpServerRequest.fromWeb(new Request("http://localhost/a?b=1"))
+        )
+      ))
+      assert.isTrue(isLoginRedirect(withRequest))
+      if (isLoginRedirect(withRequest)) {
+        assert.strictEqual(withRequest.status, 303)
+        assert.strictEqual(withRequest.location, `/login?next=${encodeURIComponent("/a?b=1")}`)
+      }
+    }))
+
+  it.effect("a policy with an effectful check: the failing clause is named", () =>
+    Effect.gen(function*() {
+      const no = Policy.check("never", Effect.succeed(false))
+      const exit = yield* Effect.exit(Effect.void.pipe(requires(Policy.all(Policy.authenticated, no)), as(alice)))
+      assert.isTrue(Exit.isFailure(exit))
+      const denied = yield* Effect.flip(Effect.void.pipe(requires(Policy.all(Policy.authenticated, no)), as(alice)))
+      assert.strictEqual(denied.clause, `check("never")`)
+      assert.strictEqual(denied.message, `Denied by check("never")`)
+    }))
+
+  it("status accepts only 403 and 404", () => {
+    // @ts-expect-error: a 401 is decided by the backend's challenge, not asked for
+    void requires("admin", { status: 401 })
+    // @ts-expect-error: nor any other status
+    void requires("admin", { status: 500 })
+    void requires("admin", { status: 403 })
+    void requires("admin", { status: 404 })
+  })
 })

@@ -3,7 +3,20 @@
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Logger, LogLevel, Option, Redacted, Schema, TestClock } from "effect"
+import {
+  ConfigProvider,
+  Duration,
+  Effect,
+  Exit,
+  Layer,
+  Logger,
+  LogLevel,
+  Option,
+  Redacted,
+  Schema,
+  TestClock
+} from "effect"
+import { Context } from "effect"
 import {
   AuthenticationBackend,
   AuthenticationMiddleware,
@@ -19,7 +32,7 @@ import { serve } from "./utils/server.js"
 
 const secret = Redacted.make("a test secret that is long enough: 0123456789abcdef")
 const oldSecret = Redacted.make("the previous secret, kept for rotation: fedcba9876543210")
-const otherSecret = Redacted.make("somebody else's secret entirely")
+const otherSecret = Redacted.make("somebody else's secret entirely, long enough")
 
 // replaces the character at `index` with another base64url character
 const flip = (value: string, index: number): string =>
@@ -104,15 +117,85 @@ describe("Session.sign / Session.verify", () => {
 describe("Session.make options", () => {
   it("refuses bad options at once", () => {
     assert.throws(() => Session.make({ secret: [] }), /at least one key/)
-    assert.throws(() => Session.make({ secret: Redacted.make("") }), /empty/)
+    assert.throws(() => Session.make({ secret: Redacted.make("") }), /has 0 bytes; it needs 32 or more/)
     assert.throws(() => Session.make({ secret, maxAge: Duration.infinity }), /maxAge/)
     assert.throws(() => Session.make({ secret, maxAge: 0 }), /maxAge/)
     assert.throws(() => Session.make({ secret, cookieName: "bad name;" }), /InvalidName/)
     assert.throws(() => Session.make({ secret, path: "/a;b" }), /InvalidPath/)
     assert.throws(() => Session.make({ secret, sameSite: "none", secure: false }), /sameSite/)
-    assert.strictEqual(Session.make({ secret }).cookieName, "session")
   })
+
+  it("a key shorter than 32 bytes is refused, in a list too; 32 bytes are enough", () => {
+    const short = Redacted.make("x".repeat(31))
+    assert.throws(() => Session.make({ secret: short }), /has 31 bytes; it needs 32 or more/)
+    assert.throws(() => Session.make({ secret: [secret, short] }), /31 bytes/)
+    assert.throws(() => Session.layer({ secret: short }), /31 bytes/)
+    assert.throws(() => Session.sign("id", short), /31 bytes/)
+    // bytes, not characters: 16 two-byte characters are 32 bytes
+    assert.doesNotThrow(() => Session.make({ secret: Redacted.make("é".repeat(16)) }))
+    assert.doesNotThrow(() => Session.make({ secret: Redacted.make("x".repeat(32)) }))
+  })
+
+  it.effect("the service knows its cookie name (\"session\" by default) and its backend has no challenge", () =>
+    Effect.gen(function*() {
+      const service = yield* Session.make({ secret })
+      assert.strictEqual(service.cookieName, "session")
+      assert.deepStrictEqual(service.backend.challenges, [])
+      assert.strictEqual((yield* Session.make({ secret, cookieName: "sid" })).cookieName, "sid")
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
 })
+
+describe("Session.layerConfig", () => {
+  const withConfig = (entries: ReadonlyArray<readonly [string, string]>) =>
+    Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries)))
+  const build = Layer.build(
+    Session.layerConfig({ maxAge: "1 hour" }).pipe(Layer.provideMerge(SessionStore.layerMemory))
+  )
+
+  it.scoped("reads SESSION_SECRET; a comma-separated list rotates keys, newest first", () =>
+    Effect.gen(function*() {
+      // keys without commas of their own (a comma separates keys)
+      const newest = Redacted.make("the newest key from the environment: 0123456789")
+      const previous = Redacted.make("the previous key: still accepted for a while")
+      const context = yield* build.pipe(
+        withConfig([["SESSION_SECRET", `${Redacted.value(newest)}, ${Redacted.value(previous)}`]])
+      )
+      const service = Context.get(context, Session.Session)
+      const id = Session.makeId()
+      const store = Context.get(context, SessionStore)
+      yield* store.set(id, session("alice", 60_000))
+      for (const key of [newest, previous]) {
+        const result = yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, key)))
+        assert.strictEqual(Option.map(result, ([, user]) => user.identity).pipe(Option.getOrUndefined), "alice")
+      }
+      // an unknown key is anonymous, and new cookies are signed with the newest key
+      assert.isTrue(Option.isNone(yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, secret)))))
+      const loggedIn = yield* service.login(HttpServerResponse.empty(), new SimpleUser("bob")).pipe(
+        withCookie(undefined)
+      )
+      const value = loggedIn.cookies.cookies["session"]!.value
+      assert.isTrue(Option.isSome(Session.verify(value, newest)))
+      assert.isTrue(Option.isNone(Session.verify(value, previous)))
+      // the backend of the context is the service's
+      assert.strictEqual(Context.get(context, AuthenticationBackend), service.backend)
+    }))
+
+  it.scoped("a missing secret fails start-up with a ConfigError; a short one throws", () =>
+    Effect.gen(function*() {
+      const missing = yield* Effect.exit(build.pipe(withConfig([])))
+      assert.isTrue(Exit.isFailure(missing))
+      const short = yield* Effect.exit(build.pipe(withConfig([["SESSION_SECRET", "too short"]])))
+      assert.isTrue(Exit.isFailure(short))
+    }))
+})
+
+const withCookie = (cookie: string | undefined) =>
+  Effect.provideService(
+    HttpServerRequest.HttpServerRequest,
+    HttpServerRequest.fromWeb(
+      new Request("http://localhost/", { headers: cookie === undefined ? {} : { cookie: `session=${cookie}` } })
+    )
+  )
 
 const session = (id: string, expiresAt: number) => ({
   user: new SimpleUser(id),
@@ -196,8 +279,7 @@ const sessionCookie = (reply: Reply): string => {
   return header!.slice("session=".length).split(";")[0]!
 }
 
-const makeApp = (options: Session.SessionOptions) => {
-  const sessions = Session.make(options)
+const makeApp = (options: Session.Options) => {
   const Login = Schema.Struct({ username: Schema.String, password: Schema.String })
   const router = HttpRouter.empty.pipe(
     HttpRouter.post(
@@ -208,11 +290,11 @@ const makeApp = (options: Session.SessionOptions) => {
           return HttpServerResponse.text("Invalid username or password", { status: 401 })
         }
         return yield* HttpServerResponse.redirect("/me", { status: 303 }).pipe(
-          sessions.login(new SimpleUser(form.username), ["authenticated", "profile"])
+          Session.login(new SimpleUser(form.username), ["authenticated", "profile"])
         )
       })
     ),
-    HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(sessions.logout)),
+    HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(Session.logout)),
     HttpRouter.get(
       "/me",
       Effect.gen(function*() {
@@ -223,23 +305,25 @@ const makeApp = (options: Session.SessionOptions) => {
     ),
     HttpRouter.get(
       "/whoami",
-      Effect.map(CurrentUser, (user) =>
-        HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
+      Effect.map(
+        CurrentUser,
+        (user) => HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName })
+      )
     )
   )
-  return { sessions, app: AuthenticationMiddleware(router) }
+  return { layer: Session.layer(options), app: AuthenticationMiddleware(router) }
 }
 
 // serves an app with its session backend and the given store (one store, shared by the backend and the handlers)
-const serveWith = (options: Session.SessionOptions, store: SessionStore["Type"]) => {
-  const { app, sessions } = makeApp(options)
+const serveWith = (options: Session.Options, store: SessionStore["Type"]) => {
+  const { app, layer } = makeApp(options)
   return serve(app).pipe(
-    Effect.provide(sessions.layer),
+    Effect.provide(layer),
     Effect.provideService(SessionStore, store)
   )
 }
 
-const serveApp = (options: Session.SessionOptions = { secret, maxAge: "1 hour" }) =>
+const serveApp = (options: Session.Options = { secret, maxAge: "1 hour" }) =>
   Effect.flatMap(SessionStore.makeMemory(), (store) => serveWith(options, store))
 
 const login = (url: string, headers: Record<string, string> = {}, cookie?: string) =>
@@ -417,33 +501,27 @@ describe("Session backend, through a real server", () => {
     }))
 })
 
-describe("Session.layer / Session.authenticate", () => {
-  it.effect("the shortcuts read the same cookie as make", () => {
+describe("Session.layer / Session.make / Session.Session", () => {
+  it.effect("the layer's backend, the service's backend and the accessors read and write the same cookie", () => {
     const id = Session.makeId()
-    const withCookie = (cookie: string | undefined) =>
-      Effect.provideService(
-        HttpServerRequest.HttpServerRequest,
-        HttpServerRequest.fromWeb(
-          new Request("http://localhost/", { headers: cookie === undefined ? {} : { cookie: `session=${cookie}` } })
-        )
-      )
     return Effect.gen(function*() {
       const store = yield* SessionStore
       yield* store.set(id, session("alice", 60_000))
-      const viaAuthenticate = yield* Session.authenticate({ secret }).pipe(withCookie(Session.sign(id, secret)))
-      const viaLayer = yield* Effect.flatten(AuthenticationBackend).pipe(
+      const service = yield* Session.make({ secret })
+      const viaService = yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, secret)))
+      const viaLayer = yield* Effect.flatMap(AuthenticationBackend, (backend) => backend.authenticate).pipe(
         withCookie(Session.sign(id, secret)),
         Effect.provide(Session.layer({ secret }))
       )
-      for (const result of [viaAuthenticate, viaLayer]) {
+      for (const result of [viaService, viaLayer]) {
         assert.deepStrictEqual(
           Option.map(result, ([credentials, user]) => [credentials.scopes, user.identity] as const),
           Option.some([["authenticated"], "alice"] as const)
         )
       }
-      assert.isTrue(Option.isNone(yield* Session.authenticate({ secret }).pipe(withCookie(undefined))))
-      // login and logout called directly (data-first), outside a server
-      const sessions = Session.make({ secret, maxAge: "1 hour", secure: true })
+      assert.isTrue(Option.isNone(yield* service.backend.authenticate.pipe(withCookie(undefined))))
+      // login and logout called directly (data-first), outside a server, on the service
+      const sessions = yield* Session.make({ secret, maxAge: "1 hour", secure: true })
       const loggedIn = yield* sessions.login(HttpServerResponse.empty(), new SimpleUser("bob"), ["a"]).pipe(
         withCookie(Session.sign(id, secret))
       )
@@ -466,7 +544,30 @@ describe("Session.layer / Session.authenticate", () => {
       assert.strictEqual(loggedOut.cookies.cookies["session"]?.value, "")
       assert.isTrue(Option.isNone(yield* store.get(newId)))
 
-      assert.isTrue(Option.isNone(yield* Session.authenticate({ secret }).pipe(withCookie(flip(Session.sign(id, secret), 50)))))
+      // the accessors, data-first and data-last, go through the Session service the layer provides
+      const viaAccessors = Effect.gen(function*() {
+        const first = yield* Session.login(HttpServerResponse.empty(), new SimpleUser("carol"), ["b"])
+        const value = first.cookies.cookies["session"]!.value
+        const carolId = Option.getOrThrow(Session.verify(value, secret))
+        assert.strictEqual(
+          Option.getOrUndefined(Option.map(yield* store.get(carolId), (s) => s.user.identity)),
+          "carol"
+        )
+        const second = yield* HttpServerResponse.empty().pipe(Session.login(new SimpleUser("dave")))
+        assert.isDefined(second.cookies.cookies["session"])
+        const out = yield* Session.logout(HttpServerResponse.empty()).pipe(withCookie(value))
+        assert.strictEqual(out.cookies.cookies["session"]?.value, "")
+        assert.isTrue(Option.isNone(yield* store.get(carolId)))
+        assert.strictEqual((yield* Session.Session).cookieName, "session")
+      })
+      yield* viaAccessors.pipe(
+        withCookie(undefined),
+        Effect.provide(Session.layer({ secret }))
+      )
+
+      assert.isTrue(
+        Option.isNone(yield* service.backend.authenticate.pipe(withCookie(flip(Session.sign(id, secret), 50))))
+      )
     }).pipe(Effect.provide(SessionStore.layerMemory))
   })
 })

@@ -4,16 +4,9 @@
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect } from "effect"
-import {
-  AuthCredentials,
-  AuthenticationMiddleware,
-  Basic,
-  CurrentUser,
-  requires,
-  SimpleUser
-} from "effect-auth"
-import { basic, connect, request, serve } from "./utils/server.js"
+import { AuthCredentials, AuthenticationMiddleware, Basic, CurrentUser, requires, SimpleUser } from "effect-auth"
 import { whoami } from "./utils/fixtures.js"
+import { basic, connect, request, serve } from "./utils/server.js"
 
 // the test suite's BasicAuth backend: any Basic credentials are that user, with scope "authenticated"
 const BasicAuth = Basic.layer({
@@ -160,7 +153,7 @@ describe("Starlette's test_authentication, ported", () => {
         HttpRouter.get("/control-panel", whoami.pipe(requires("authenticated")))
       )
       const url = yield* serve(
-        AuthenticationMiddleware({
+        AuthenticationMiddleware.make({
           onError: (error) => HttpServerResponse.json({ error: error.message }, { status: 401 })
         })(controlPanel)
       )
@@ -176,7 +169,10 @@ describe("Starlette's test_authentication, ported", () => {
   it.scoped("unknown paths still authenticate first: a bad header is 400, a good one 404", () =>
     withApp((url) =>
       Effect.gen(function*() {
-        assert.strictEqual((yield* request(`${url}/nowhere`, { headers: { authorization: "basic foobar" } })).status, 400)
+        assert.strictEqual(
+          (yield* request(`${url}/nowhere`, { headers: { authorization: "basic foobar" } })).status,
+          400
+        )
         assert.strictEqual((yield* request(`${url}/nowhere`, { headers: basic("tom", "x") })).status, 404)
       })
     ))

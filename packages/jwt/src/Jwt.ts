@@ -279,7 +279,7 @@ export const makeJwks = <A, I>(
  * @category layers
  */
 export const layer = <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<AuthenticationBackend> =>
-  Layer.sync(AuthenticationBackend, () => make(options))
+  Layer.succeed(AuthenticationBackend, make(options))
 
 /**
  * The JWT backend with the keys of a JWKS URL, as a Layer; it needs an `HttpClient` (e.g. `FetchHttpClient.layer`).

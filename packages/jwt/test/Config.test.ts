@@ -3,9 +3,10 @@
  */
 import { Jwt } from "@effect-auth/jwt"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted, Schema } from "effect"
-import * as FastCheck from "effect/FastCheck"
+import { Cause, Effect, Exit, Layer, Redacted, Schema } from "effect"
+import type { AuthenticationBackend } from "effect-auth"
 import { SimpleUser } from "effect-auth"
+import * as FastCheck from "effect/FastCheck"
 import { generateKeyPair, SignJWT } from "jose"
 import { createSecretKey, randomBytes } from "node:crypto"
 import { localKey } from "../src/internal/config.js"
@@ -71,7 +72,11 @@ describe("localKey: an HMAC secret must be as long as the hash (RFC 7518 §3.2)"
 
   it.prop(
     "throws exactly when the secret is shorter than the longest hash it is used with",
-    [FastCheck.integer({ min: 0, max: 80 }), hmacAlgorithms, FastCheck.constantFrom("bytes", "redacted", "jwk", "keyObject")],
+    [
+      FastCheck.integer({ min: 0, max: 80 }),
+      hmacAlgorithms,
+      FastCheck.constantFrom("bytes", "redacted", "jwk", "keyObject")
+    ],
     ([length, algorithms, kind]) => {
       const bytes = randomBytes(length)
       const key = kind === "bytes"
@@ -99,18 +104,35 @@ describe("localKey: an HMAC secret must be as long as the hash (RFC 7518 §3.2)"
     for (
       const build of [
         () => Jwt.verifier({ algorithms: ["HS256"], key: Redacted.make("secret"), claims, toUser }),
-        () => Jwt.authenticate({ algorithms: ["HS256"], key: new TextEncoder().encode("short"), claims, toUser }),
-        () => Jwt.layer({ algorithms: ["HS512"], key: Redacted.make("x".repeat(32)), claims, toUser })
+        () => Jwt.make({ algorithms: ["HS256"], key: new TextEncoder().encode("short"), claims, toUser })
       ]
     ) {
       assert.throws(build, TypeError)
+    }
+    // the Layer makes its backend when it is built: a short secret is a defect of the build (or thrown at once)
+    let layer: Layer.Layer<AuthenticationBackend> | undefined
+    try {
+      layer = Jwt.layer({ algorithms: ["HS512"], key: Redacted.make("x".repeat(32)), claims, toUser })
+    } catch (error) {
+      assert.instanceOf(error, TypeError)
+    }
+    if (layer !== undefined) {
+      const exit = Effect.runSyncExit(Effect.scoped(Layer.build(layer)))
+      assert.isTrue(Exit.isFailure(exit))
+      if (Exit.isFailure(exit)) assert.instanceOf(Cause.squash(exit.cause), TypeError)
     }
   })
 
   it.effect("a long enough secret still verifies its tokens", () =>
     Effect.gen(function*() {
       const secret = randomBytes(32)
-      const verify = Jwt.verifier({ algorithms: ["HS256"], key: Redacted.make(secret), claims, toUser, requiredClaims: [] })
+      const verify = Jwt.verifier({
+        algorithms: ["HS256"],
+        key: Redacted.make(secret),
+        claims,
+        toUser,
+        requiredClaims: []
+      })
       const token = yield* Effect.promise(() =>
         new SignJWT({ sub: "carol" }).setProtectedHeader({ alg: "HS256" }).sign(secret)
       )

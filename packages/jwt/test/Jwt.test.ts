@@ -10,8 +10,8 @@ import type { AuthenticationBackend } from "effect-auth"
 import { AuthCredentials, AuthenticationMiddleware, CurrentCredentials, CurrentUser, requires } from "effect-auth"
 import type { JWK } from "jose"
 import { base64url, exportJWK, exportSPKI, generateKeyPair, SignJWT } from "jose"
-import { bearer, jwksServer, request, serve } from "./utils.js"
 import { AppUser, now, nowSeconds } from "./fixtures.js"
+import { bearer, jwksServer, request, serve } from "./utils.js"
 
 // Keys never change once made, so the suite makes them once (RSA key generation is slow).
 const rsa = await generateKeyPair("RS256", { extractable: true })
@@ -25,8 +25,6 @@ const publicJwk = async (key: CryptoKey, kid: string): Promise<JWK> => ({
   alg: "RS256",
   use: "sig"
 })
-
-
 
 const alice = { sub: "user-1", name: "Alice", iss: "https://issuer.test/", aud: "api" }
 
@@ -83,7 +81,11 @@ describe("Jwt, through a real server", () => {
         const token = yield* sign({ ...alice, scope: "read write" }, rsa.privateKey)
         const reply = yield* request(`${url}/read`, { headers: bearer(token) })
         assert.strictEqual(reply.status, 200)
-        assert.deepStrictEqual(JSON.parse(reply.body), { authenticated: true, user: "Alice", scopes: ["read", "write"] })
+        assert.deepStrictEqual(JSON.parse(reply.body), {
+          authenticated: true,
+          user: "Alice",
+          scopes: ["read", "write"]
+        })
       })))
 
   it.scoped("a valid HS256 token (Redacted secret) is its user, with the scopes of `scp`", () =>
@@ -94,7 +96,11 @@ describe("Jwt, through a real server", () => {
         })
         const reply = yield* request(`${url}/read`, { headers: { authorization: `bEaReR ${token}` } })
         assert.strictEqual(reply.status, 200)
-        assert.deepStrictEqual(JSON.parse(reply.body), { authenticated: true, user: "Alice", scopes: ["read", "admin"] })
+        assert.deepStrictEqual(JSON.parse(reply.body), {
+          authenticated: true,
+          user: "Alice",
+          scopes: ["read", "admin"]
+        })
       })))
 
   it.scoped("no token, or another scheme, is anonymous; a denied anonymous request is challenged with Bearer", () =>
@@ -200,12 +206,15 @@ const keySet = (...keys: ReadonlyArray<JWK>) => ({ keys: [...keys] })
 
 const withKeySet = <A, E>(
   options: { readonly path?: string },
-  f: (url: string, jwks: { readonly fetches: () => number; readonly publish: (keys: { keys: Array<JWK> }) => void }) => Effect.Effect<A, E>
+  f: (
+    url: string,
+    jwks: { readonly fetches: () => number; readonly publish: (keys: { keys: Array<JWK> }) => void }
+  ) => Effect.Effect<A, E>
 ) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(now)
     const jwks = yield* jwksServer(keySet(yield* Effect.promise(() => publicJwk(rsa.publicKey, "k1"))))
-    const backend = Jwt.layer({
+    const backend = Jwt.layerJwks({
       algorithms: ["RS256"],
       jwksUrl: jwks.url + (options.path ?? ""),
       claims: AppUser
@@ -316,7 +325,9 @@ describe("Jwt with a remote key set (a real JWKS endpoint)", () => {
           const reply = yield* request(`${url}/`, { headers: bearer(token) })
           assert.strictEqual(reply.status, 503)
           assert.strictEqual(reply.body, "Service Unavailable")
+          // a ServiceUnavailable, not a refusal of the token: no challenge, and when to try again
           assert.strictEqual(reply.headers.get("www-authenticate"), null)
+          assert.strictEqual(reply.headers.get("retry-after"), "30")
         }
         assert.strictEqual(jwks.fetches(), 1)
         yield* TestClock.adjust("30 seconds")

@@ -6,63 +6,114 @@ import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import { describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type {
-  AuthenticationBackend,
-  AuthenticationError,
+  AuthCredentials,
+  Authentication,
   BaseUser,
-  CurrentCredentials,
+  Forbidden,
+  InvalidCredentials,
+  LoginRedirect,
+  NotFound,
   PermissionDenied,
-  UnauthenticatedUser
+  RejectedCredentials,
+  ServiceUnavailable,
+  UnauthenticatedUser,
+  Unauthorized
 } from "effect-auth"
-import { AuthenticationMiddleware, CurrentUser, Policy, requires } from "effect-auth"
+import {
+  AuthenticationBackend,
+  AuthenticationMiddleware,
+  CurrentAuthentication,
+  CurrentCredentials,
+  CurrentUser,
+  Policy,
+  requires
+} from "effect-auth"
 import { expectTypeOf } from "vitest"
 
-const handler = Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName))
-const router = HttpRouter.empty.pipe(HttpRouter.get("/", handler))
+const readsUser = Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName))
+const readsCredentials = Effect.map(
+  CurrentCredentials,
+  (credentials) => HttpServerResponse.text(credentials.scopes.join(" "))
+)
+const router = HttpRouter.empty.pipe(
+  HttpRouter.get("/", readsUser),
+  HttpRouter.get("/scopes", readsCredentials)
+)
+
+// a Layer that stands for a real server: only the types matter here
+const ServerLive = Layer.empty as Layer.Layer<HttpServer.HttpServer>
+const BackendLive = AuthenticationBackend.layer(Effect.succeedNone)
 
 describe("types", () => {
-  it("CurrentUser is the registered user or the anonymous one (BaseUser by default)", () => {
-    expectTypeOf<Effect.Effect.Success<typeof CurrentUser>>().toEqualTypeOf<BaseUser | UnauthenticatedUser>()
+  it("CurrentUser and CurrentCredentials are effects; CurrentUser is the registered user or the anonymous one", () => {
+    expectTypeOf(CurrentUser).toEqualTypeOf<Effect.Effect<BaseUser | UnauthenticatedUser, never, CurrentUser>>()
+    expectTypeOf(CurrentCredentials).toEqualTypeOf<Effect.Effect<AuthCredentials, never, CurrentCredentials>>()
+    // the one entry behind both: providing it discharges both needs
+    expectTypeOf<typeof CurrentAuthentication.Identifier>().toEqualTypeOf<CurrentUser | CurrentCredentials>()
+    expectTypeOf<typeof CurrentAuthentication.Service>().toEqualTypeOf<Authentication>()
   })
 
-  it("a handler that reads the user requires CurrentUser", () => {
-    expectTypeOf<Effect.Effect.Context<typeof handler>>().toEqualTypeOf<CurrentUser>()
+  it("a handler that reads the user requires CurrentUser; one that reads the credentials, CurrentCredentials", () => {
+    expectTypeOf<Effect.Effect.Context<typeof readsUser>>().toEqualTypeOf<CurrentUser>()
+    expectTypeOf<Effect.Effect.Context<typeof readsCredentials>>().toEqualTypeOf<CurrentCredentials>()
+    const both = Effect.zip(CurrentUser, CurrentCredentials)
+    expectTypeOf<Effect.Effect.Context<typeof both>>().toEqualTypeOf<CurrentUser | CurrentCredentials>()
+    // providing the entry discharges both
+    const provided = Effect.provideService(both, CurrentAuthentication, {} as Authentication)
+    expectTypeOf<Effect.Effect.Context<typeof provided>>().toEqualTypeOf<never>()
   })
 
   it("the middleware removes CurrentUser and CurrentCredentials from R and needs a backend instead", () => {
+    expectTypeOf<Effect.Effect.Context<typeof router>>().toEqualTypeOf<
+      CurrentUser | CurrentCredentials | HttpServerRequest.HttpServerRequest
+    >()
     const app = AuthenticationMiddleware(router)
     expectTypeOf<Effect.Effect.Context<typeof app>>().toEqualTypeOf<
       AuthenticationBackend | HttpServerRequest.HttpServerRequest
     >()
-    expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<HttpServerError.RouteNotFound | AuthenticationError>()
+    expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<
+      HttpServerError.RouteNotFound | InvalidCredentials | RejectedCredentials | ServiceUnavailable
+    >()
   })
 
-  it("onError takes the AuthenticationError out of E and adds what the handler needs", () => {
-    const app = AuthenticationMiddleware({
-      onError: (error) => HttpServerResponse.json({ error: error.message })
+  it("onError takes the AuthenticationError and ServiceUnavailable out of E and adds what the handler needs", () => {
+    const app = AuthenticationMiddleware.make({
+      onError: (error) => {
+        expectTypeOf(error).toEqualTypeOf<InvalidCredentials | RejectedCredentials | ServiceUnavailable>()
+        expectTypeOf(error.status).toEqualTypeOf<400 | 401 | 503>()
+        return HttpServerResponse.json({ error: error.message })
+      }
     })(router)
-    expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<HttpServerError.RouteNotFound | HttpBody.HttpBodyError>()
+    expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<
+      HttpServerError.RouteNotFound | HttpBody.HttpBodyError
+    >()
   })
 
-  it("an app whose handlers read the user but lacks the middleware does not compile when served", () => {
-    const served = Layer.launch(HttpServer.serve(router).pipe(Layer.provide(Layer.empty as Layer.Layer<HttpServer.HttpServer>)))
-    expectTypeOf<Effect.Effect.Context<typeof served>>().toEqualTypeOf<CurrentUser>()
-    // @ts-expect-error: CurrentUser is never provided
+  it("an app whose handlers read the user but lacks the middleware cannot be served", () => {
+    const served = Layer.launch(HttpServer.serve(router).pipe(Layer.provide(ServerLive), Layer.provide(BackendLive)))
+    // the backend alone does not discharge the handlers' needs
+    expectTypeOf<Effect.Effect.Context<typeof served>>().toEqualTypeOf<CurrentUser | CurrentCredentials>()
+    // @ts-expect-error: CurrentUser and CurrentCredentials are never provided
     void (() => Effect.runFork(served))
     const withMiddleware = Layer.launch(
-      HttpServer.serve(AuthenticationMiddleware(router)).pipe(Layer.provide(Layer.empty as Layer.Layer<HttpServer.HttpServer>))
+      HttpServer.serve(AuthenticationMiddleware(router)).pipe(Layer.provide(ServerLive), Layer.provide(BackendLive))
     )
-    expectTypeOf<Effect.Effect.Context<typeof withMiddleware>>().toEqualTypeOf<AuthenticationBackend>()
+    expectTypeOf<Effect.Effect.Context<typeof withMiddleware>>().toEqualTypeOf<never>()
+    void (() => Effect.runFork(withMiddleware))
   })
 
-  it("requires adds what it needs to R and PermissionDenied to E", () => {
+  it("requires adds CurrentUser | CurrentCredentials to R and PermissionDenied to E; it needs no request", () => {
     const plain = Effect.succeed(HttpServerResponse.empty())
     const guarded = plain.pipe(requires(["a", "b"]))
-    expectTypeOf<Effect.Effect.Context<typeof guarded>>().toEqualTypeOf<
-      CurrentCredentials | CurrentUser | HttpServerRequest.HttpServerRequest
-    >()
+    expectTypeOf<Effect.Effect.Context<typeof guarded>>().toEqualTypeOf<CurrentCredentials | CurrentUser>()
     expectTypeOf<Effect.Effect.Error<typeof guarded>>().toEqualTypeOf<PermissionDenied>()
+    expectTypeOf<PermissionDenied>().toEqualTypeOf<Unauthorized | Forbidden | NotFound | LoginRedirect>()
     // the data-first form is the same
     expectTypeOf(requires(plain, "a")).toEqualTypeOf(guarded)
+    // the handler's own requirements and errors stay
+    const own = Effect.zipRight(CurrentUser, Effect.fail("boom" as const)).pipe(requires("a"))
+    expectTypeOf<Effect.Effect.Error<typeof own>>().toEqualTypeOf<"boom" | PermissionDenied>()
+    expectTypeOf<Effect.Effect.Context<typeof own>>().toEqualTypeOf<CurrentCredentials | CurrentUser>()
   })
 
   it("an effectful check's requirements flow into requires", () => {
@@ -70,7 +121,40 @@ describe("types", () => {
     const owner = Policy.check("owns the document", Effect.flatMap(Documents, (d) => d.owns))
     const guarded = Effect.succeed(1).pipe(requires(Policy.all(Policy.authenticated, owner)))
     expectTypeOf<Effect.Effect.Context<typeof guarded>>().toEqualTypeOf<
-      CurrentCredentials | CurrentUser | HttpServerRequest.HttpServerRequest | Documents
+      CurrentCredentials | CurrentUser | Documents
     >()
+  })
+
+  it("catchTag(\"AuthenticationError\") removes both refusals; catchTag(\"PermissionDenied\") all four denials", () => {
+    const app = AuthenticationMiddleware(router)
+    const refusalsCaught = app.pipe(
+      Effect.catchTag("AuthenticationError", (error) => {
+        expectTypeOf(error).toEqualTypeOf<InvalidCredentials | RejectedCredentials>()
+        return Effect.succeed(HttpServerResponse.text(error.message, { status: error.status }))
+      })
+    )
+    expectTypeOf<Effect.Effect.Error<typeof refusalsCaught>>().toEqualTypeOf<
+      HttpServerError.RouteNotFound | ServiceUnavailable
+    >()
+
+    const guarded = Effect.succeed(HttpServerResponse.empty()).pipe(
+      requires("admin"),
+      Effect.zipLeft(Effect.fail("other" as const))
+    )
+    const denialsCaught = guarded.pipe(
+      Effect.catchTag("PermissionDenied", (denied) => {
+        expectTypeOf(denied).toEqualTypeOf<Unauthorized | Forbidden | NotFound | LoginRedirect>()
+        expectTypeOf(denied.status).toEqualTypeOf<401 | 403 | 404 | 303>()
+        expectTypeOf(denied.clause).toEqualTypeOf<string>()
+        return Effect.succeed(HttpServerResponse.empty({ status: denied.status }))
+      })
+    )
+    expectTypeOf<Effect.Effect.Error<typeof denialsCaught>>().toEqualTypeOf<"other">()
+  })
+
+  it("requires' status is 403 or 404 only", () => {
+    // @ts-expect-error: 401 comes from the backend's challenge, never from an option
+    void requires("admin", { status: 401 })
+    void requires("admin", { status: 404 })
   })
 })
