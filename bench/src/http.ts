@@ -75,17 +75,23 @@ try {
   const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
   const quartiles = (xs: ReadonlyArray<number>) => {
     const sorted = [...xs].sort((a, b) => a - b)
-    return `${sorted[Math.floor(sorted.length / 4)]!.toFixed(3)}–${sorted[Math.floor((3 * sorted.length) / 4)]!.toFixed(3)}`
+    return `${sorted[Math.floor(sorted.length / 4)]!.toFixed(3)}–${
+      sorted[Math.floor((3 * sorted.length) / 4)]!.toFixed(3)
+    }`
   }
   const show = (variant: string) => {
     const xs = samples[variant]!
-    return `${median(xs.map((x) => x.rps)).toFixed(0)} req/s, ${median(xs.map((x) => x.cpuMicrosPerRequest)).toFixed(1)} µs CPU/request`
+    return `${median(xs.map((x) => x.rps)).toFixed(0)} req/s, ${
+      median(xs.map((x) => x.cpuMicrosPerRequest)).toFixed(1)
+    } µs CPU/request`
   }
   console.log(`node ${process.version}, ${rounds} pairs of ${duration}s bursts, 50 connections, 127.0.0.1 (medians)`)
   console.log(`plain: ${show("plain")}`)
   console.log(`auth:  ${show("auth")}`)
-  console.log(`ratio auth/plain, per pair: throughput ${median(ratios).toFixed(3)} (quartiles ${quartiles(ratios)}), ` +
-    `CPU per request ${median(cpuRatios).toFixed(3)} (quartiles ${quartiles(cpuRatios)})`)
+  console.log(
+    `ratio auth/plain, per pair: throughput ${median(ratios).toFixed(3)} (quartiles ${quartiles(ratios)}), ` +
+      `CPU per request ${median(cpuRatios).toFixed(3)} (quartiles ${quartiles(cpuRatios)})`
+  )
 } finally {
   plainServer.child.kill()
   authServer.child.kill()

@@ -9,7 +9,15 @@
  */
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { Context, Effect, Layer, Runtime } from "effect"
-import { AuthCredentials, AuthenticationMiddleware, Basic, hasRequiredScope, Policy, requires, SimpleUser } from "effect-auth"
+import {
+  AuthCredentials,
+  AuthenticationMiddleware,
+  Basic,
+  hasRequiredScope,
+  Policy,
+  requires,
+  SimpleUser
+} from "effect-auth"
 import { Bench } from "tinybench"
 
 const hello = HttpServerResponse.text("hello")
@@ -25,7 +33,11 @@ const auth = AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", 
 const authorization = `Basic ${Buffer.from("alice:wonderland").toString("base64")}`
 const request = HttpServerRequest.fromWeb(new Request("http://127.0.0.1/", { headers: { authorization } }))
 const withRequest = <E, R>(app: Effect.Effect<HttpServerResponse.HttpServerResponse, E, R>) =>
-  Effect.provide(app, Context.make(HttpServerRequest.HttpServerRequest, request)) as Effect.Effect<unknown, unknown, never>
+  Effect.provide(app, Context.make(HttpServerRequest.HttpServerRequest, request)) as Effect.Effect<
+    unknown,
+    unknown,
+    never
+  >
 
 const runtime = await Effect.runPromise(Effect.scoped(Layer.toRuntime(BackendLive)))
 const run = Runtime.runPromise(runtime)

@@ -16,8 +16,8 @@ import {
   requires,
   SimpleUser
 } from "effect-auth"
-import { randomBytes } from "node:crypto"
 import { SignJWT } from "jose"
+import { randomBytes } from "node:crypto"
 
 // --- users: a service holding a table of scrypt hashes, made once at start-up --------------------------------------
 
@@ -98,8 +98,10 @@ const token = Effect.gen(function*() {
 
 // --- endpoints ----------------------------------------------------------------------------------------------------
 
-const homepage = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.text(user.isAuthenticated ? `hello, ${user.displayName}` : "hello, you"))
+const homepage = Effect.map(
+  CurrentUser,
+  (user) => HttpServerResponse.text(user.isAuthenticated ? `hello, ${user.displayName}` : "hello, you")
+)
 
 const dashboard = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`dashboard of ${user.displayName}`))
 
@@ -107,8 +109,10 @@ const admin = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`admin a
 
 const account = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`account of ${user.displayName}`))
 
-const login = Effect.map(HttpServerRequest.ParsedSearchParams, (params) =>
-  HttpServerResponse.text(`Log in with HTTP Basic credentials, then go back to ${params["next"] ?? "/"}\n`))
+const login = Effect.map(
+  HttpServerRequest.ParsedSearchParams,
+  (params) => HttpServerResponse.text(`Log in with HTTP Basic credentials, then go back to ${params["next"] ?? "/"}\n`)
+)
 
 const me = Effect.gen(function*() {
   const user = yield* CurrentUser
@@ -122,7 +126,9 @@ const socket = Effect.gen(function*() {
   const upgraded = yield* HttpServerRequest.upgrade
   const write = yield* upgraded.writer
   yield* upgraded.runRaw(() => {}, {
-    onOpen: Effect.ignore(Effect.zipRight(write(`hello, ${user.displayName}`), write(new Socket.CloseEvent(1000, "bye"))))
+    onOpen: Effect.ignore(
+      Effect.zipRight(write(`hello, ${user.displayName}`), write(new Socket.CloseEvent(1000, "bye")))
+    )
   }).pipe(Effect.ignore)
   return HttpServerResponse.empty()
 }).pipe(Effect.scoped)

@@ -3,8 +3,8 @@
  */
 import { assert, describe, expect, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as Testing from "effect-auth/Testing"
 import { request, serve } from "effect-auth/NodeTesting"
+import * as Testing from "effect-auth/Testing"
 import WebSocket from "ws"
 import { app, BackendLive, router } from "../src/App.js"
 
@@ -62,7 +62,11 @@ describe("the example app", () => {
         [404, ""]
       )
       assert.strictEqual((yield* get(`${url}/admin`, alice)).status, 200)
-      assert.deepStrictEqual(yield* get(`${url}/account`), { status: 303, body: "", location: "/login?next=%2Faccount" })
+      assert.deepStrictEqual(yield* get(`${url}/account`), {
+        status: 303,
+        body: "",
+        location: "/login?next=%2Faccount"
+      })
       assert.deepStrictEqual(yield* get(`${url}/`, { authorization: "Basic foobar" }), {
         status: 400,
         body: "Invalid basic auth credentials",

@@ -77,7 +77,8 @@ const PagesLive = HttpApiBuilder.group(Api, "pages", (handlers) =>
         const credentials = yield* CurrentCredentials
         return { username: user.identity, scopes: credentials.scopes }
       }))
-    .handle("admin", () => Effect.map(CurrentUser, (user) => `admin area, welcome ${user.displayName}`)))
+    .handle("admin", () =>
+      Effect.map(CurrentUser, (user) => `admin area, welcome ${user.displayName}`)))
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(PagesLive),

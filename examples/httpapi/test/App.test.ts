@@ -36,7 +36,13 @@ describe("the HttpApi example", () => {
       assert.deepStrictEqual(spec.paths["/"].get.security, [{}, { basic: [] }])
       assert.deepStrictEqual(spec.paths["/me"].get.security, [{ basic: ["authenticated"] }])
       assert.deepStrictEqual(spec.paths["/admin"].get.security, [{ basic: ["admin"] }])
-      assert.deepStrictEqual(Object.keys(spec.paths["/admin"].get.responses).sort(), ["200", "400", "401", "403", "503"])
+      assert.deepStrictEqual(Object.keys(spec.paths["/admin"].get.responses).sort(), [
+        "200",
+        "400",
+        "401",
+        "403",
+        "503"
+      ])
       const docs = yield* get(`${url}/docs`)
       assert.strictEqual(docs.status, 200)
       assert.match(docs.headers.get("content-type") ?? "", /^text\/html/)

@@ -29,6 +29,7 @@ export interface Credentials {
 
 const invalid = new InvalidCredentials({ message: "Invalid basic auth credentials" })
 // RFC 7617 §2: neither the user-id nor the password may contain control characters (CTL: U+0000–U+001F, U+007F)
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const control = /[\u0000-\u001f\u007f]/
 const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
 

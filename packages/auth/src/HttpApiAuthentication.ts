@@ -71,7 +71,13 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import { InvalidCredentials, isAuthenticationError, isServiceUnavailable, RejectedCredentials, ServiceUnavailable } from "./AuthenticationError.js"
+import {
+  InvalidCredentials,
+  isAuthenticationError,
+  isServiceUnavailable,
+  RejectedCredentials,
+  ServiceUnavailable
+} from "./AuthenticationError.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/httpApiAuthentication.js"
 import { Forbidden, isPermissionDenied, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
@@ -135,16 +141,17 @@ export interface TagOptions<Security extends Record<string, HttpApiSecurity.Http
  * @since 0.1.0
  * @category tags
  */
-export const Tag = <Self>() =>
-<const Name extends string, const Security extends Record<string, HttpApiSecurity.HttpApiSecurity>>(
-  id: Name,
-  options: TagOptions<Security>
-): TagClass<Self, Name, Security> =>
-  HttpApiMiddleware.Tag<Self>()(id, {
-    provides: CurrentAuthentication,
-    failure: Failure,
-    security: options.security
-  }) as any
+export const Tag =
+  <Self>() =>
+  <const Name extends string, const Security extends Record<string, HttpApiSecurity.HttpApiSecurity>>(
+    id: Name,
+    options: TagOptions<Security>
+  ): TagClass<Self, Name, Security> =>
+    HttpApiMiddleware.Tag<Self>()(id, {
+      provides: CurrentAuthentication,
+      failure: Failure,
+      security: options.security
+    }) as any
 
 // renders effect-auth's errors as they render everywhere (headers included), before HttpApi encodes them by schema
 // (their error type stays `unknown` for HttpApi: what is not ours goes on to its schema encoding)

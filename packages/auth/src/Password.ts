@@ -3,10 +3,10 @@
  *
  * @since 0.1.0
  */
-import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
+import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 
 const reveal = (secret: string | Redacted.Redacted<string>): string =>
   typeof secret === "string" ? secret : Redacted.value(secret)
@@ -25,7 +25,6 @@ export const equals = (
   a: string | Redacted.Redacted<string>,
   b: string | Redacted.Redacted<string>
 ): boolean => timingSafeEqual(digest(a), digest(b))
-
 
 // scrypt's cost parameters for new hashes: N = 2^17, r = 8, p = 1, OWASP's minimum for scrypt (Password Storage
 // Cheat Sheet): 128 MiB and about 0.4 s per hash on a 2-core machine. Hashes keep their own parameters, so raising

@@ -101,7 +101,7 @@ export class Not<R = never> extends node("Not")<{ readonly policy: Policy<R> }> 
  * @since 0.1.0
  * @category models
  */
-export class Authenticated extends node("Authenticated")<{}> {
+export class Authenticated extends node("Authenticated")<Record<never, never>> {
   declare readonly [TypeId]: TypeId
 }
 
@@ -278,7 +278,10 @@ export const evaluate = <R>(
     case "All":
       return policy.policies.reduceRight<Effect.Effect<Option.Option<Policy<R>>, never, R>>(
         (next, p) =>
-          Effect.flatMap(evaluate(p, user, credentials), (failed) => failed._tag === "None" ? next : Effect.succeed(failed)),
+          Effect.flatMap(
+            evaluate(p, user, credentials),
+            (failed) => failed._tag === "None" ? next : Effect.succeed(failed)
+          ),
         passed
       )
     case "Any":
@@ -295,4 +298,3 @@ export const evaluate = <R>(
       return Effect.succeed(decide(policy, user, credentials) as Option.Option<Policy<R>>)
   }
 }
-

@@ -334,7 +334,11 @@ export const login: {
     SessionStoreError,
     HttpServerRequest.HttpServerRequest | Session
   >
-  (response: HttpServerResponse.HttpServerResponse, user: User, scopes?: AuthCredentials | ReadonlyArray<string>): Effect.Effect<
+  (
+    response: HttpServerResponse.HttpServerResponse,
+    user: User,
+    scopes?: AuthCredentials | ReadonlyArray<string>
+  ): Effect.Effect<
     HttpServerResponse.HttpServerResponse,
     SessionStoreError,
     HttpServerRequest.HttpServerRequest | Session
@@ -404,8 +408,10 @@ export const logout = (
  */
 export const layer = (options: Options): Layer.Layer<Session | AuthenticationBackend, never, SessionStore> =>
   Layer.effectContext(
-    Effect.map(make(options), (session) =>
-      Context.make(Session, session).pipe(Context.add(AuthenticationBackend, session.backend)))
+    Effect.map(
+      make(options),
+      (session) => Context.make(Session, session).pipe(Context.add(AuthenticationBackend, session.backend))
+    )
   )
 
 /**

@@ -67,14 +67,15 @@ export const principal = (user: User | string, scopes: Iterable<string> = []): P
  * @since 0.1.0
  * @category combinators
  */
-export const runAs = (principal: Principal) =>
-<A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  provideAuthentication(
-    self,
-    principal._tag === "Anonymous"
-      ? new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
-      : new Authentication(principal.user, principal.credentials, undefined)
-  )
+export const runAs =
+  (principal: Principal) =>
+  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
+    provideAuthentication(
+      self,
+      principal._tag === "Anonymous"
+        ? new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
+        : new Authentication(principal.user, principal.credentials, undefined)
+    )
 
 /**
  * A backend that answers `principal` for every request: serve a whole app (middleware included) as that user.
@@ -159,7 +160,9 @@ export const accessTable = <E, R>(
   Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>
 > =>
   Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>>()
+    const runtime = yield* Effect.runtime<
+      Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>
+    >()
     // the app's own backend, when one is provided, keeps its challenges (and so its 401s): only who is
     // authenticated is replaced
     const own = yield* Effect.serviceOption(AuthenticationBackend)
@@ -171,7 +174,11 @@ export const accessTable = <E, R>(
       const row: Record<string, number> = {}
       for (const [name, principal] of Object.entries(options.principals)) {
         const handler = HttpApp.toWebHandlerRuntime(
-          Runtime.provideService(runtime, AuthenticationBackend, AuthenticationBackend.make(authenticateAs(principal), { challenge }))
+          Runtime.provideService(
+            runtime,
+            AuthenticationBackend,
+            AuthenticationBackend.make(authenticateAs(principal), { challenge })
+          )
         )(app as HttpApp.Default<E, any>)
         const response = yield* Effect.promise(() => handler(new Request(`http://localhost${path}`, { method })))
         row[name] = response.status

@@ -75,7 +75,7 @@ export class SimpleUser implements BaseUser, Equal.Equal {
 export class UnauthenticatedUser implements BaseUser, Equal.Equal {
   readonly isAuthenticated = false as const
   readonly displayName = "" as const
-  readonly identity = "" as const
+  readonly identity = "" as const;
   /** @since 0.1.0 */
   [Equal.symbol](that: Equal.Equal): boolean {
     return that instanceof UnauthenticatedUser

@@ -6,14 +6,14 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Option } from "effect"
 import type { Layer } from "effect"
-import * as FastCheck from "effect/FastCheck"
 import type { AuthenticationBackend } from "effect-auth"
 import { AuthCredentials, AuthenticationMiddleware, Basic, Password, requires, SimpleUser } from "effect-auth"
 import * as ApiKey from "effect-auth/ApiKey"
 import * as Bearer from "effect-auth/Bearer"
+import * as FastCheck from "effect/FastCheck"
+import { authorization, b64token, base64ish, headerValue, visibleKey } from "./utils/fuzz.js"
 import type { Reply } from "./utils/server.js"
 import { request, serve } from "./utils/server.js"
-import { authorization, b64token, base64ish, headerValue, visibleKey } from "./utils/fuzz.js"
 
 const numRuns = 100
 
@@ -96,12 +96,17 @@ const credential = (value: string) => {
 }
 
 const viaAuthorization = (url: string, [path, value]: readonly [string, string]) =>
-  Effect.map(request(`${url}${path}`, { headers: { authorization: value } }), (reply) => [reply, credential(value)] as const)
+  Effect.map(
+    request(`${url}${path}`, { headers: { authorization: value } }),
+    (reply) => [reply, credential(value)] as const
+  )
 
 describe("parsers under random input, through a real server", () => {
   it.scoped("Basic", () =>
     fuzz(
-      Basic.layer({ verify: (_, password) => Effect.succeed(Password.equals(password, secret) ? accepted : Option.none()) }),
+      Basic.layer({
+        verify: (_, password) => Effect.succeed(Password.equals(password, secret) ? accepted : Option.none())
+      }),
       FastCheck.tuple(
         paths,
         FastCheck.oneof(
@@ -118,7 +123,10 @@ describe("parsers under random input, through a real server", () => {
 
   it.scoped("Bearer", () =>
     fuzz(
-      Bearer.layer({ realm: "api", verify: (token) => Effect.succeed(Password.equals(token, secret) ? accepted : Option.none()) }),
+      Bearer.layer({
+        realm: "api",
+        verify: (token) => Effect.succeed(Password.equals(token, secret) ? accepted : Option.none())
+      }),
       FastCheck.tuple(
         paths,
         FastCheck.oneof(
@@ -133,7 +141,11 @@ describe("parsers under random input, through a real server", () => {
 
   it.scoped("ApiKey in a header", () =>
     fuzz(
-      ApiKey.layer({ in: "header", name: "x-api-key", verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none()) }),
+      ApiKey.layer({
+        in: "header",
+        name: "x-api-key",
+        verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none())
+      }),
       FastCheck.tuple(paths, FastCheck.oneof(headerValue(), base64ish(), visibleKey(), FastCheck.constant(secret))),
       (url, [path, value]) =>
         Effect.map(request(`${url}${path}`, { headers: { "x-api-key": value } }), (reply) => [reply, value] as const)
@@ -141,12 +153,19 @@ describe("parsers under random input, through a real server", () => {
 
   it.scoped("ApiKey in the query", () =>
     fuzz(
-      ApiKey.layer({ in: "query", name: "key", verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none()) }),
+      ApiKey.layer({
+        in: "query",
+        name: "key",
+        verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none())
+      }),
       FastCheck.tuple(
         paths,
         FastCheck.oneof(
           // raw query text (the client percent-encodes what a URL cannot hold)
-          FastCheck.string({ unit: FastCheck.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)), maxLength: 40 })
+          FastCheck.string({
+            unit: FastCheck.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),
+            maxLength: 40
+          })
             .map((raw) => [`key=${raw}`, raw] as const),
           FastCheck.tuple(FastCheck.oneof(headerValue(), visibleKey()), FastCheck.boolean())
             .map(([value, twice]) => {
@@ -161,9 +180,14 @@ describe("parsers under random input, through a real server", () => {
 
   it.scoped("ApiKey in a cookie", () =>
     fuzz(
-      ApiKey.layer({ in: "cookie", name: "key", verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none()) }),
+      ApiKey.layer({
+        in: "cookie",
+        name: "key",
+        verify: (key) => Effect.succeed(Password.equals(key, secret) ? accepted : Option.none())
+      }),
       FastCheck.tuple(paths, FastCheck.oneof(headerValue(), base64ish(), visibleKey(), FastCheck.constant(secret))),
       (url, [path, value]) =>
-        Effect.map(request(`${url}${path}`, { headers: { cookie: `theme=dark; key=${value}` } }), (reply) => [reply, value] as const)
+        Effect.map(request(`${url}${path}`, { headers: { cookie: `theme=dark; key=${value}` } }), (reply) =>
+          [reply, value] as const)
     ))
 })

@@ -1,7 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted } from "effect"
-import * as FastCheck from "effect/FastCheck"
 import * as Password from "effect-auth/Password"
+import * as FastCheck from "effect/FastCheck"
 import { scryptSync } from "node:crypto"
 
 // 2^10 (1 MiB, a few milliseconds) for every test but the one of the default cost (2^17, about 0.4 s a hash here)
@@ -56,7 +56,9 @@ describe("Password", () => {
     Effect.gen(function*() {
       // why: HMAC pads its key (the password) with zero bytes, so trailing NULs derive the same key
       const salt = Buffer.from("0123456789abcdef")
-      assert.isTrue(scryptSync("wonderland", salt, 32, { N: 1024 }).equals(scryptSync("wonderland\0", salt, 32, { N: 1024 })))
+      assert.isTrue(
+        scryptSync("wonderland", salt, 32, { N: 1024 }).equals(scryptSync("wonderland\0", salt, 32, { N: 1024 }))
+      )
 
       const stored = yield* Password.hash("wonderland", fast)
       for (const nul of ["wonderland\0", "wonderland\0\0\0", Redacted.make("wonderland\0"), "\0", "wonder\0land"]) {
@@ -127,7 +129,9 @@ describe("Password", () => {
       assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=4,p=1$${salt}$${key}`))
       assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=8,p=1$${b64(Buffer.alloc(8))}$${key}`)) // 8-byte salt
       assert.isTrue(Password.needsRehash(`$scrypt$ln=17,r=8,p=1$${salt}$${b64(Buffer.alloc(24))}`)) // 24-byte hash
-      for (const unreadable of ["", "pw", `$bcrypt$ln=17,r=8,p=1$${salt}$${key}`, `$scrypt$ln=99,r=8,p=1$${salt}$${key}`]) {
+      for (
+        const unreadable of ["", "pw", `$bcrypt$ln=17,r=8,p=1$${salt}$${key}`, `$scrypt$ln=99,r=8,p=1$${salt}$${key}`]
+      ) {
         assert.isTrue(Password.needsRehash(unreadable), unreadable)
       }
     }))

@@ -1,9 +1,9 @@
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect } from "effect"
-import * as FastCheck from "effect/FastCheck"
 import { AuthenticationMiddleware, Basic, requires } from "effect-auth"
 import { serve } from "effect-auth/NodeTesting"
+import * as FastCheck from "effect/FastCheck"
 import { request as httpRequest } from "node:http"
 import { safeNext, withNext } from "../src/internal/redirect.js"
 import { usersWithScopes } from "./utils/fixtures.js"
@@ -19,17 +19,60 @@ const nextOf = (location: string): string | null => {
 /** Where a browser on a page of the site goes for `href`. */
 const resolved = (href: string, page = `${site}/`): string => new URL(href, page).origin
 
-const nextFor = (target: string, originalUrl: string): string | null =>
-  nextOf(withNext(target, { originalUrl } as any))
+const nextFor = (target: string, originalUrl: string): string | null => nextOf(withNext(target, { originalUrl } as any))
 
 // request targets an attacker might send: slashes and backslashes, the characters the URL parser drops, percent
 // escapes, hosts, schemes, dots, and what a query or fragment starts with
 const pieces = FastCheck.constantFrom(
-  "/", "\\", "//", "\\\\", "\t", "\n", "\r", " ", "\x00", "\x01", "\x1f", "\x7f",
-  "%2F", "%2f", "%5C", "%5c", "%09", "%0A", "%00", "%252F",
-  "evil.com", "evil.com:443", "user@evil.com", "site.example", "127.0.0.1", "[::1]",
-  "http:", "https:", "javascript:", "a:", "file:", "HTTP://", "https://evil.com", "//evil.com",
-  ".", "..", "./", "../", "?", "#", "&", "=", "next", ":", "@", "~", "é", "\uD800", "login"
+  "/",
+  "\\",
+  "//",
+  "\\\\",
+  "\t",
+  "\n",
+  "\r",
+  " ",
+  "\x00",
+  "\x01",
+  "\x1f",
+  "\x7f",
+  "%2F",
+  "%2f",
+  "%5C",
+  "%5c",
+  "%09",
+  "%0A",
+  "%00",
+  "%252F",
+  "evil.com",
+  "evil.com:443",
+  "user@evil.com",
+  "site.example",
+  "127.0.0.1",
+  "[::1]",
+  "http:",
+  "https:",
+  "javascript:",
+  "a:",
+  "file:",
+  "HTTP://",
+  "https://evil.com",
+  "//evil.com",
+  ".",
+  "..",
+  "./",
+  "../",
+  "?",
+  "#",
+  "&",
+  "=",
+  "next",
+  ":",
+  "@",
+  "~",
+  "é",
+  "\uD800",
+  "login"
 )
 const targets = FastCheck.oneof(
   FastCheck.array(pieces, { maxLength: 12 }).map((parts) => parts.join("")),
@@ -82,7 +125,9 @@ describe("safeNext", () => {
   })
 
   it("keeps an ordinary path and query as they are", () => {
-    for (const path of ["/", "/settings", "/a/b?c=1&d=%2F%2F", "/a//b", "/a\\b", "/%E2%9C%93?q=a+b", "/.well-known/x"]) {
+    for (
+      const path of ["/", "/settings", "/a/b?c=1&d=%2F%2F", "/a//b", "/a\\b", "/%E2%9C%93?q=a+b", "/.well-known/x"]
+    ) {
       assert.strictEqual(safeNext(path), path)
     }
   })
@@ -109,7 +154,10 @@ describe("withNext", () => {
   })
 
   it("keeps the target's query and fragment, with next among the parameters", () => {
-    assert.strictEqual(withNext("/login?from=app", { originalUrl: "/a?b=1" } as any), "/login?from=app&next=%2Fa%3Fb%3D1")
+    assert.strictEqual(
+      withNext("/login?from=app", { originalUrl: "/a?b=1" } as any),
+      "/login?from=app&next=%2Fa%3Fb%3D1"
+    )
     assert.strictEqual(withNext("/login?", { originalUrl: "/a" } as any), "/login?next=%2Fa")
     assert.strictEqual(withNext("/login#form", { originalUrl: "//evil.com" } as any), "/login?next=%2Fevil.com#form")
   })

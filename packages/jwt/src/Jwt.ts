@@ -6,6 +6,8 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type { AuthCredentials, Authenticate, RejectedCredentials, User } from "effect-auth"
+import { AuthenticationBackend, Bearer } from "effect-auth"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -13,8 +15,6 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
-import type { AuthCredentials, Authenticate, RejectedCredentials, User } from "effect-auth"
-import { AuthenticationBackend, Bearer } from "effect-auth"
 import type { CryptoKey, JWK, KeyObject } from "jose"
 import { Buffer } from "node:buffer"
 import * as config from "./internal/config.js"
@@ -67,29 +67,31 @@ export type Algorithms<A extends HmacAlgorithm | AsymmetricAlgorithm> = readonly
  * @since 0.1.0
  * @category models
  */
-export type ClaimsOptions<A, I> = {
-  /** Decodes the verified payload (all its claims) into the app's user, or into what `toUser` reads. */
-  readonly claims: Schema.Schema<A, I>
-  /** Credentials from the decoded claims. By default, the scopes of `scope` (space-separated) or `scp` (an array). */
-  readonly toCredentials?: ((claims: A) => AuthCredentials) | undefined
-  /** The accepted `iss` value(s); when set, the claim is required. */
-  readonly issuer?: string | ReadonlyArray<string> | undefined
-  /** The accepted `aud` value(s), one of which the token must name; when set, the claim is required. */
-  readonly audience?: string | ReadonlyArray<string> | undefined
-  /** Leeway, in seconds, for `exp` and `nbf` against the `Clock` (clocks drift). 5 by default. */
-  readonly clockTolerance?: number | undefined
-  /** Claims a token must have. `["exp"]` by default, so that no token is valid for ever; `[]` to allow that. */
-  readonly requiredClaims?: ReadonlyArray<string> | undefined
-  /** The `typ` header the token must have, e.g. `"at+jwt"` (RFC 9068), so that an ID token is no access token. */
-  readonly typ?: string | undefined
-} & ([A] extends [User] ? {
-    /** The user from the decoded claims. Not needed when `claims` decodes into the user itself. */
-    readonly toUser?: ((claims: A) => User) | undefined
-  } :
-  {
-    /** The user from the decoded claims: needed, as `claims` does not decode into a user. */
-    readonly toUser: (claims: A) => User
-  })
+export type ClaimsOptions<A, I> =
+  & {
+    /** Decodes the verified payload (all its claims) into the app's user, or into what `toUser` reads. */
+    readonly claims: Schema.Schema<A, I>
+    /** Credentials from the decoded claims. By default, the scopes of `scope` (space-separated) or `scp` (an array). */
+    readonly toCredentials?: ((claims: A) => AuthCredentials) | undefined
+    /** The accepted `iss` value(s); when set, the claim is required. */
+    readonly issuer?: string | ReadonlyArray<string> | undefined
+    /** The accepted `aud` value(s), one of which the token must name; when set, the claim is required. */
+    readonly audience?: string | ReadonlyArray<string> | undefined
+    /** Leeway, in seconds, for `exp` and `nbf` against the `Clock` (clocks drift). 5 by default. */
+    readonly clockTolerance?: number | undefined
+    /** Claims a token must have. `["exp"]` by default, so that no token is valid for ever; `[]` to allow that. */
+    readonly requiredClaims?: ReadonlyArray<string> | undefined
+    /** The `typ` header the token must have, e.g. `"at+jwt"` (RFC 9068), so that an ID token is no access token. */
+    readonly typ?: string | undefined
+  }
+  & ([A] extends [User] ? {
+      /** The user from the decoded claims. Not needed when `claims` decodes into the user itself. */
+      readonly toUser?: ((claims: A) => User) | undefined
+    } :
+    {
+      /** The user from the decoded claims: needed, as `claims` does not decode into a user. */
+      readonly toUser: (claims: A) => User
+    })
 
 /**
  * A backend that checks tokens with a shared secret (HS*): best given `Redacted`, e.g. `Redacted.make(process.env.JWT_SECRET)`.
@@ -188,7 +190,10 @@ export const parse = (
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, RejectedCredentials> =>
   Either.flatMap(
     Either.mapLeft(Bearer.parse(authorization), () => invalidToken),
-    (token) => Option.isSome(token) && !isCanonicalJws(Redacted.value(token.value)) ? Either.left(invalidToken) : Either.right(token)
+    (token) =>
+      Option.isSome(token) && !isCanonicalJws(Redacted.value(token.value))
+        ? Either.left(invalidToken)
+        : Either.right(token)
   )
 
 /**
@@ -211,7 +216,9 @@ export const verifier = <A, I>(options: LocalKeyOptions<A, I>): Verify => {
  * @since 0.2.0
  * @category constructors
  */
-export const verifierJwks = <A, I>(options: RemoteKeySetOptions<A, I>): Effect.Effect<Verify, never, HttpClient.HttpClient> => {
+export const verifierJwks = <A, I>(
+  options: RemoteKeySetOptions<A, I>
+): Effect.Effect<Verify, never, HttpClient.HttpClient> => {
   const settings = options as unknown as verify.VerifyOptions<A, I>
   config.checkClockTolerance(settings.clockTolerance)
   const remote = config.remoteKeySet(options)

@@ -9,14 +9,14 @@ import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Redacted, TestClock } from "effect"
 import type { Layer } from "effect"
-import * as FastCheck from "effect/FastCheck"
 import type { AuthenticationBackend } from "effect-auth"
 import { AuthenticationMiddleware, CurrentUser, requires } from "effect-auth"
 import type { Reply } from "effect-auth/NodeTesting"
 import { request, serve } from "effect-auth/NodeTesting"
-import { AppUser, now, nowSeconds } from "./fixtures.js"
+import * as FastCheck from "effect/FastCheck"
 import { base64url, exportSPKI, generateKeyPair, SignJWT } from "jose"
 import { createHmac, KeyObject, sign as rsaSign } from "node:crypto"
+import { AppUser, now, nowSeconds } from "./fixtures.js"
 
 const numRuns = 100
 
@@ -28,8 +28,6 @@ const rsaPrivate = KeyObject.from(rsa.privateKey)
 const spki = new TextEncoder().encode(await exportSPKI(rsa.publicKey))
 const secret = "a-shared-secret-of-at-least-32-bytes!"
 const secretBytes = new TextEncoder().encode(secret)
-
-
 
 // fixed bodies only, so that nothing a client sends can come back
 const app = AuthenticationMiddleware(HttpRouter.empty.pipe(
@@ -48,7 +46,14 @@ interface Claims {
   readonly read: boolean
 }
 
-const base = { sub: "user-1", name: "Alice", iss: "https://issuer.test/", aud: "api", iat: nowSeconds, exp: nowSeconds + 60 }
+const base = {
+  sub: "user-1",
+  name: "Alice",
+  iss: "https://issuer.test/",
+  aud: "api",
+  iat: nowSeconds,
+  exp: nowSeconds + 60
+}
 const claimSets: ReadonlyArray<Claims> = [
   { payload: { ...base, scope: "read write" }, read: true },
   { payload: { ...base, scp: ["read"] }, read: true },
@@ -182,7 +187,9 @@ const check = (reply: Reply, path: string, authorization: string, outcomes: Read
 const fuzz = <T>(
   target: Target,
   arbitrary: FastCheck.Arbitrary<T>,
-  send: (value: T) => Promise<{ readonly path: string; readonly authorization: string; readonly outcomes: ReadonlyArray<Outcome> }>
+  send: (
+    value: T
+  ) => Promise<{ readonly path: string; readonly authorization: string; readonly outcomes: ReadonlyArray<Outcome> }>
 ) =>
   Effect.gen(function*() {
     yield* TestClock.setTime(now)
@@ -292,8 +299,7 @@ for (const target of targets) {
                 })
             )
           ),
-          ([path, scheme, token]) =>
-            Promise.resolve({ path, authorization: `${scheme} ${token}`, outcomes: [refused] })
+          ([path, scheme, token]) => Promise.resolve({ path, authorization: `${scheme} ${token}`, outcomes: [refused] })
         )
         assert.deepStrictEqual([...seen], [401])
       }))
@@ -355,7 +361,10 @@ for (const target of targets) {
             // the right key, in an algorithm the backend does not take (a KeyObject: a CryptoKey is bound to its hash)
             FastCheck.tuple(FastCheck.constantFrom("RS384", "RS512", "PS256"), FastCheck.constant(rsaPrivate)),
             // the public key as an HMAC secret (algorithm confusion), or any secret
-            FastCheck.tuple(FastCheck.constantFrom("HS256", "HS384"), FastCheck.oneof(FastCheck.constant(spki), otherSecret))
+            FastCheck.tuple(
+              FastCheck.constantFrom("HS256", "HS384"),
+              FastCheck.oneof(FastCheck.constant(spki), otherSecret)
+            )
           )
         const seen = yield* fuzz(
           target,
@@ -384,7 +393,10 @@ for (const target of targets) {
             kid: FastCheck.string({ maxLength: 12 })
           }, { requiredKeys: [] }),
           // now and then an extension the backend does not know, which it must refuse
-          FastCheck.oneof({ arbitrary: FastCheck.constant(false), weight: 4 }, { arbitrary: FastCheck.constant(true), weight: 1 })
+          FastCheck.oneof({ arbitrary: FastCheck.constant(false), weight: 4 }, {
+            arbitrary: FastCheck.constant(true),
+            weight: 1
+          })
         ).map(([header, crit]): { readonly alg?: string; readonly crit?: ReadonlyArray<string> } =>
           crit ? { ...header, crit: ["exp"] } : header
         )
@@ -408,7 +420,9 @@ for (const target of targets) {
           target,
           FastCheck.tuple(paths, header, payload, signature),
           ([path, header, claims, how]) => {
-            const input = `${base64url.encode(JSON.stringify(header))}.${base64url.encode(JSON.stringify(claims.payload))}`
+            const input = `${base64url.encode(JSON.stringify(header))}.${
+              base64url.encode(JSON.stringify(claims.payload))
+            }`
             const text = how._tag === "Own"
               ? target.signature(input)
               : how._tag === "Spki"

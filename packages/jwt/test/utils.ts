@@ -1,7 +1,7 @@
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
-import { createServer } from "node:http"
 import type { JSONWebKeySet } from "jose"
+import { createServer } from "node:http"
 
 export { request, serve } from "effect-auth/NodeTesting"
 

@@ -1,7 +1,7 @@
 import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpRouter from "@effect/platform/HttpRouter"
-import * as Context from "effect/Context"
+import type * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
 import type { AuthenticationBackend } from "../AuthenticationBackend.js"
@@ -30,7 +30,8 @@ const makeCheck = ({ options, requirement }: RequirementValue): Check => {
   // all of some scopes (the common case): a passing request allocates nothing
   return scopes === undefined
     ? run
-    : (authentication) => Requires.hasRequiredScope(authentication.credentials, scopes) ? Effect.void : run(authentication)
+    : (authentication) =>
+      Requires.hasRequiredScope(authentication.credentials, scopes) ? Effect.void : run(authentication)
 }
 
 const describe = (requirement: RequirementValue["requirement"]): string =>
@@ -82,7 +83,10 @@ export const makeAuthenticate = (
   const challenge = backend.anonymous.challenge
 
   const authenticated = Effect.map(
-    Effect.tapDefect(backend.authenticate, (cause) => Effect.logError("AuthenticationBackend failed unexpectedly", cause)),
+    Effect.tapDefect(
+      backend.authenticate,
+      (cause) => Effect.logError("AuthenticationBackend failed unexpectedly", cause)
+    ),
     (result): Authentication =>
       result._tag === "None"
         ? backend.anonymous

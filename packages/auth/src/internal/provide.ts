@@ -1,6 +1,6 @@
 import * as Context from "effect/Context"
-import * as Scope from "effect/Scope"
 import * as Effect from "effect/Effect"
+import * as Scope from "effect/Scope"
 import type { Authentication, CurrentCredentials, CurrentUser } from "../CurrentUser.js"
 import { CurrentAuthentication } from "../CurrentUser.js"
 

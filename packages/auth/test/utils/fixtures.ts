@@ -3,8 +3,10 @@ import { Effect, Option } from "effect"
 import { AuthCredentials, AuthenticationMiddleware, CurrentUser, requires, SimpleUser } from "effect-auth"
 
 /** A handler answering who the request is made by, as Starlette's tests do. */
-export const whoami = Effect.map(CurrentUser, (user) =>
-  HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName }))
+export const whoami = Effect.map(
+  CurrentUser,
+  (user) => HttpServerResponse.unsafeJson({ authenticated: user.isAuthenticated, user: user.displayName })
+)
 
 /** `/` open to all and `/guarded` requiring "authenticated", behind the middleware. */
 export const guardedApp = AuthenticationMiddleware(

@@ -20,7 +20,10 @@ export const headerValue = (maxLength = 64): FastCheck.Arbitrary<string> =>
 export const base64ish = (maxLength = 48): FastCheck.Arbitrary<string> =>
   FastCheck.string({
     unit: FastCheck.oneof(
-      { arbitrary: FastCheck.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"), weight: 12 },
+      {
+        arbitrary: FastCheck.constantFrom(..."ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"),
+        weight: 12
+      },
       { arbitrary: FastCheck.constantFrom("=", "-", ".", "_", "~"), weight: 2 },
       { arbitrary: FastCheck.constantFrom(" ", ":", "!", ",", "\t", "é", "%"), weight: 1 }
     ),
@@ -30,7 +33,13 @@ export const base64ish = (maxLength = 48): FastCheck.Arbitrary<string> =>
 /** Random prefixes and case variants of `scheme` followed by a space, e.g. `Basic `, `bas`, `BEARER  `. */
 export const schemePrefix = (scheme: string): FastCheck.Arbitrary<string> =>
   FastCheck.oneof(
-    FastCheck.constantFrom(`${scheme} `, `${scheme.toLowerCase()} `, `${scheme.toUpperCase()} `, `${scheme}  `, `${scheme}\t`),
+    FastCheck.constantFrom(
+      `${scheme} `,
+      `${scheme.toLowerCase()} `,
+      `${scheme.toUpperCase()} `,
+      `${scheme}  `,
+      `${scheme}\t`
+    ),
     FastCheck.integer({ min: 0, max: scheme.length + 1 }).map((n) => `${scheme} `.slice(0, n))
   )
 

@@ -9,7 +9,12 @@ export const basic = (username: string, password: string): Record<string, string
 
 export type SocketOutcome =
   | { readonly _tag: "Rejected"; readonly status: number }
-  | { readonly _tag: "Closed"; readonly code: number; readonly reason: string; readonly messages: ReadonlyArray<string> }
+  | {
+    readonly _tag: "Closed"
+    readonly code: number
+    readonly reason: string
+    readonly messages: ReadonlyArray<string>
+  }
 
 /**
  * Opens a websocket with the `ws` client and follows it to its end: a rejected handshake (with its status),

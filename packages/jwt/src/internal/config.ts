@@ -6,8 +6,20 @@ import type * as jwks from "./jwks.js"
 
 const hmac: ReadonlySet<string> = new Set<HmacAlgorithm>(["HS256", "HS384", "HS512"])
 const asymmetric: ReadonlySet<string> = new Set<AsymmetricAlgorithm>([
-  "RS256", "RS384", "RS512", "PS256", "PS384", "PS512", "ES256", "ES384", "ES512",
-  "EdDSA", "Ed25519", "ML-DSA-44", "ML-DSA-65", "ML-DSA-87"
+  "RS256",
+  "RS384",
+  "RS512",
+  "PS256",
+  "PS384",
+  "PS512",
+  "ES256",
+  "ES384",
+  "ES512",
+  "EdDSA",
+  "Ed25519",
+  "ML-DSA-44",
+  "ML-DSA-65",
+  "ML-DSA-87"
 ])
 
 // Options come typed, but also from config files and JavaScript: a wrong one is a bug to report at start-up.

@@ -1,12 +1,12 @@
 import * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpClientRequest from "@effect/platform/HttpClientRequest"
+import type { RejectedCredentials, ServiceUnavailable } from "effect-auth"
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
 import * as Ref from "effect/Ref"
-import type { RejectedCredentials, ServiceUnavailable } from "effect-auth"
 import type { CryptoKey, JSONWebKeySet, JWSHeaderParameters } from "jose"
 import { createLocalJWKSet, errors } from "jose"
 import { invalidToken, keysUnavailable } from "./errors.js"
@@ -76,11 +76,14 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
               Effect.flatMap(Clock.currentTimeMillis, (fetchedAt) =>
                 Ref.update(state, (s) => ({ ...s, keys, fetchedAt })))
             ),
-            Effect.catchAllCause((cause) => Effect.logWarning("JWKS fetch failed", cause)),
+            Effect.catchAllCause((cause) =>
+              Effect.logWarning("JWKS fetch failed", cause)
+            ),
             Effect.annotateLogs("jwksUrl", options.url.href),
             Effect.onExit(() =>
               Effect.zipRight(
-                Ref.update(state, (s) => s.pending === next ? { ...s, pending: undefined } : s),
+                Ref.update(state, (s) =>
+                  s.pending === next ? { ...s, pending: undefined } : s),
                 Deferred.done(next, Exit.void)
               )
             ),

@@ -1,9 +1,9 @@
+import type { RejectedCredentials, ServiceUnavailable, User } from "effect-auth"
+import { AuthCredentials } from "effect-auth"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { RejectedCredentials, ServiceUnavailable, User } from "effect-auth"
-import { AuthCredentials } from "effect-auth"
 import type { JWSHeaderParameters, JWTPayload, JWTVerifyOptions, KeyInput } from "jose"
 import { decodeProtectedHeader, errors, jwtVerify } from "jose"
 import { invalidToken, tokenExpired } from "./errors.js"
@@ -34,7 +34,10 @@ export type Verify = (token: Redacted.Redacted<string>) => Effect.Effect<
  */
 export type KeySource =
   | { readonly _tag: "Key"; readonly key: KeyInput }
-  | { readonly _tag: "Lookup"; readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<KeyInput, RejectedCredentials | ServiceUnavailable> }
+  | {
+    readonly _tag: "Lookup"
+    readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<KeyInput, RejectedCredentials | ServiceUnavailable>
+  }
 
 /**
  * The scopes a token grants: OAuth's `scope` (a space-separated string, RFC 8693 / RFC 9068), else `scp`
@@ -61,8 +64,12 @@ export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Ver
     algorithms: [...algorithms],
     clockTolerance: options.clockTolerance ?? 5,
     requiredClaims: [...(options.requiredClaims ?? ["exp"])],
-    ...(options.issuer === undefined ? {} : { issuer: [...(typeof options.issuer === "string" ? [options.issuer] : options.issuer)] }),
-    ...(options.audience === undefined ? {} : { audience: [...(typeof options.audience === "string" ? [options.audience] : options.audience)] }),
+    ...(options.issuer === undefined
+      ? {}
+      : { issuer: [...(typeof options.issuer === "string" ? [options.issuer] : options.issuer)] }),
+    ...(options.audience === undefined
+      ? {}
+      : { audience: [...(typeof options.audience === "string" ? [options.audience] : options.audience)] }),
     ...(options.typ === undefined ? {} : { typ: options.typ })
   }
   const decodeClaims = Schema.decodeUnknown(options.claims)
@@ -99,11 +106,14 @@ export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Ver
           ? refuse(error.code, tokenExpired)
           : refuse(reasonOf(error))
       ))
-      const claims = yield* Effect.catchAll(decodeClaims(verified.payload), () => refuse("claims do not match the Schema"))
+      const claims = yield* Effect.catchAll(decodeClaims(verified.payload), () =>
+        refuse("claims do not match the Schema"))
       let credentials: AuthCredentials
       if (toCredentials === undefined) {
         const scopes = scopesOf(verified.payload)
-        if (scopes === undefined) return yield* refuse("malformed scope claim")
+        if (scopes === undefined) {
+          return yield* refuse("malformed scope claim")
+        }
         credentials = new AuthCredentials(scopes)
       } else {
         credentials = toCredentials(claims)
