@@ -13,6 +13,7 @@ import {
   CurrentCredentials,
   CurrentUser,
   Password,
+  Policy,
   requires,
   SimpleUser
 } from "effect-auth"
@@ -21,10 +22,16 @@ import { randomBytes } from "node:crypto"
 
 // --- users: a service holding a table of scrypt hashes, made once at start-up --------------------------------------
 
+// bob's hash was made by an older release, at a lower cost: his next login rehashes it at today's
 const accounts = [
-  { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"] },
-  { username: "bob", password: "builder", scopes: ["authenticated"] }
+  { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"], logN: undefined },
+  { username: "bob", password: "builder", scopes: ["authenticated"], logN: 14 }
 ]
+
+interface Account {
+  readonly hash: string
+  readonly scopes: ReadonlyArray<string>
+}
 
 export class Users extends Context.Tag("example/Users")<Users, {
   /** The user with this name and password, with their scopes; `None` for a wrong name or password. */
@@ -32,24 +39,39 @@ export class Users extends Context.Tag("example/Users")<Users, {
     username: string,
     password: Redacted.Redacted<string>
   ) => Effect.Effect<Option.Option<readonly [AuthCredentials, SimpleUser]>>
+  /** The stored hash of a user (to show rehashing). */
+  readonly hashOf: (username: string) => Effect.Effect<Option.Option<string>>
 }>() {
   static readonly layer = Layer.effect(
     Users,
     Effect.gen(function*() {
-      const table = new Map<string, { readonly hash: string; readonly scopes: ReadonlyArray<string> }>()
+      const table = new Map<string, Account>()
       for (const account of accounts) {
-        table.set(account.username, { hash: yield* Password.hash(account.password), scopes: account.scopes })
+        const hash = yield* Password.hash(account.password, { logN: account.logN })
+        table.set(account.username, { hash, scopes: account.scopes })
       }
       // unknown names are checked against a hash too, so that timing does not tell which names exist
       const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
+      // a hash made at a lower cost than today's is redone once its password is known to be right
+      const rehash = (username: string, password: Redacted.Redacted<string>, account: Account) =>
+        Password.needsRehash(account.hash)
+          ? Effect.flatMap(
+            Password.hash(password),
+            (hash) => Effect.sync(() => table.set(username, { ...account, hash }))
+          ).pipe(Effect.orDie)
+          : Effect.void
       return Users.of({
         check: (username, password) => {
           const account = table.get(username)
-          return Effect.map(Password.verify(password, account?.hash ?? nobody), (ok) =>
+          return Effect.flatMap(Password.verify(password, account?.hash ?? nobody), (ok) =>
             ok && account !== undefined
-              ? Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
-              : Option.none())
-        }
+              ? Effect.as(
+                rehash(username, password, account),
+                Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
+              )
+              : Effect.succeedNone)
+        },
+        hashOf: (username) => Effect.sync(() => Option.fromNullable(table.get(username)?.hash))
       })
     }).pipe(Effect.orDie) // the passwords are constants: one that `hash` refuses (a NUL in it) is a bug
   )
@@ -62,7 +84,7 @@ const BasicBackend = Basic.make({
   verify: (username, password) => Effect.flatMap(Users, (users) => users.check(username, password))
 })
 
-// --- API clients: JWTs, minted by POST /token for a Basic-authenticated user -----------------------------------
+// --- API clients: JWTs, minted by POST /token for a password (Basic) login only --------------------------------
 
 const jwtSecret = Redacted.make(randomBytes(32))
 
@@ -139,7 +161,8 @@ export const router = HttpRouter.empty.pipe(
   HttpRouter.get("/admin", admin.pipe(requires("admin", { status: 404 }))),
   HttpRouter.get("/account", account.pipe(requires("authenticated", { redirect: "/login" }))),
   HttpRouter.get("/login", login),
-  HttpRouter.post("/token", token.pipe(requires("authenticated"))),
+  // a JWT never buys a fresh one: a stolen token, or a scope since revoked, would otherwise live for ever
+  HttpRouter.post("/token", token.pipe(requires(Policy.all(Policy.scope("authenticated"), Policy.method("basic"))))),
   HttpRouter.get("/api/me", me.pipe(requires("authenticated"))),
   HttpRouter.get("/ws", socket.pipe(requires("authenticated")))
 )

@@ -2,11 +2,12 @@
  * The example app, through a real server and real clients: every curl line it prints on start.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Option, Redacted } from "effect"
+import { Password } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
 import * as Testing from "effect-auth/Testing"
 import WebSocket from "ws"
-import { app, BackendLive, router } from "../src/App.js"
+import { app, BackendLive, router, Users } from "../src/App.js"
 
 const get = (url: string, headers: Record<string, string> = {}) =>
   Effect.map(request(url, { headers }), (reply) => ({
@@ -33,6 +34,20 @@ const socket = (url: string, headers: Record<string, string>) =>
   })
 
 describe("the example app", () => {
+  it.effect("rehashes a password stored at an older cost on the next good login, and only then", () =>
+    Effect.gen(function*() {
+      const users = yield* Users
+      const before = Option.getOrThrow(yield* users.hashOf("bob"))
+      assert.isTrue(Password.needsRehash(before))
+      assert.isTrue(Option.isNone(yield* users.check("bob", Redacted.make("wrong"))))
+      assert.strictEqual(Option.getOrThrow(yield* users.hashOf("bob")), before)
+      assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
+      const after = Option.getOrThrow(yield* users.hashOf("bob"))
+      assert.notStrictEqual(after, before)
+      assert.isFalse(Password.needsRehash(after))
+      assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
+    }).pipe(Effect.provide(Users.layer)), { timeout: 60_000 })
+
   it.scoped("does what its curl lines say", () =>
     Effect.gen(function*() {
       const url = yield* serve(app).pipe(Effect.provide(BackendLive))
@@ -83,10 +98,13 @@ describe("the example app", () => {
       assert.strictEqual(forged.status, 401)
       assert.match(forged.headers.get("www-authenticate") ?? "", /error="invalid_token"/)
       assert.strictEqual((yield* request(`${url}/token`, { method: "POST" })).status, 401)
+      // a JWT never buys a fresh one (it would renew itself for ever): tokens are for a password login only
+      const renewed = yield* request(`${url}/token`, { method: "POST", headers: { authorization: `Bearer ${token.body}` } })
+      assert.strictEqual(renewed.status, 403)
 
       assert.deepStrictEqual(yield* socket(`${url}/ws`, bob), { messages: ["hello, bob"], code: 1000 })
       assert.deepStrictEqual(yield* socket(`${url}/ws`, {}), { status: 401, messages: [] })
-    }))
+    }), { timeout: 120_000 }) // every Basic request hashes a password (scrypt, N = 2^17)
 
   it.effect("who may reach what: the access table is snapshotted, so a privilege change fails here", () =>
     Effect.gen(function*() {
@@ -131,9 +149,9 @@ describe("the example app", () => {
             "bob": 200,
           },
           "POST /token": {
-            "alice": 200,
+            "alice": 403,
             "anonymous": 401,
-            "bob": 200,
+            "bob": 403,
           },
         }
       `)

@@ -113,7 +113,8 @@ export const make = <R = never>(options: Options<R>): Effect.Effect<Authenticati
   return skeleton.make({
     read: (request: HttpServerRequest.HttpServerRequest) => parse(readKey(request)),
     verify: options.verify,
-    refused: rejected
+    refused: rejected,
+    method: "apiKey"
   })
 }
 

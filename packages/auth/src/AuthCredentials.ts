@@ -11,7 +11,9 @@ const smallGrant = 16
 
 /**
  * The scopes granted to a request, kept apart from who the user is: a scheme can grant or restrict privileges
- * independently of the identity.
+ * independently of the identity. `method` says how they were established (like OpenID Connect's `amr`): the
+ * built-in backends set it (`"basic"`, `"bearer"`, `"apiKey"`, `"jwt"`, `"session"`) when `verify` leaves it out,
+ * so that a policy can require one (`Policy.method("basic")`: e.g. mint tokens only for a password login).
  *
  * @example
  * ```ts
@@ -19,6 +21,7 @@ const smallGrant = 16
  *
  * new AuthCredentials(["authenticated", "admin"]).scopes // ["authenticated", "admin"]
  * new AuthCredentials().scopes // []
+ * new AuthCredentials(["authenticated"], { method: "session" }).method // "session"
  * ```
  *
  * @since 0.1.0
@@ -27,9 +30,26 @@ const smallGrant = 16
 export class AuthCredentials implements Equal.Equal {
   readonly scopes: ReadonlyArray<string>
   // built on the first `has` of a large grant, so that checking a scope never scans thousands of them
-  #set: ReadonlySet<string> | undefined
-  constructor(scopes: Iterable<string> = []) {
+  private lookup: ReadonlySet<string> | undefined
+  /** How the credentials were established (the scheme or backend that answered), when known. */
+  readonly method: string | undefined
+  constructor(scopes: Iterable<string> = [], options?: { readonly method?: string | undefined }) {
     this.scopes = Object.freeze(Array.from(scopes))
+    this.method = options?.method
+    this.lookup = undefined
+  }
+  /**
+   * These credentials, established by `method` (the same scopes, not copied).
+   *
+   * @since 0.2.0
+   */
+  withMethod(method: string): AuthCredentials {
+    // the scopes are frozen already: share them rather than copy them on every authenticated request
+    const credentials = Object.create(AuthCredentials.prototype)
+    credentials.scopes = this.scopes
+    credentials.method = method
+    credentials.lookup = this.lookup
+    return credentials
   }
   /**
    * Whether `scope` is granted (exact, case-sensitive): a scan for a few scopes, a set lookup for many.
@@ -38,15 +58,16 @@ export class AuthCredentials implements Equal.Equal {
    */
   has(scope: string): boolean {
     if (this.scopes.length <= smallGrant) return this.scopes.includes(scope)
-    return (this.#set ??= new Set(this.scopes)).has(scope)
+    return (this.lookup ??= new Set(this.scopes)).has(scope)
   }
   /** @since 0.1.0 */
-  static make(scopes: Iterable<string> = []): AuthCredentials {
-    return new AuthCredentials(scopes)
+  static make(scopes: Iterable<string> = [], options?: { readonly method?: string | undefined }): AuthCredentials {
+    return new AuthCredentials(scopes, options)
   }
   /** @since 0.1.0 */
   [Equal.symbol](that: Equal.Equal): boolean {
     if (!(that instanceof AuthCredentials) || that.scopes.length !== this.scopes.length) return false
+    if (that.method !== this.method) return false
     for (let i = 0; i < this.scopes.length; i++) {
       if (this.scopes[i] !== that.scopes[i]) return false
     }
@@ -54,11 +75,13 @@ export class AuthCredentials implements Equal.Equal {
   }
   /** @since 0.1.0 */
   [Hash.symbol](): number {
-    return Hash.array(this.scopes)
+    return Hash.combine(Hash.hash(this.method))(Hash.array(this.scopes))
   }
   /** @since 0.1.0 */
   toJSON(): unknown {
-    return { _tag: "AuthCredentials", scopes: this.scopes }
+    return this.method === undefined
+      ? { _tag: "AuthCredentials", scopes: this.scopes }
+      : { _tag: "AuthCredentials", scopes: this.scopes, method: this.method }
   }
   /** @since 0.1.0 */
   toString(): string {

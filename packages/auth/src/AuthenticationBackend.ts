@@ -46,7 +46,23 @@ export interface AuthenticationBackendOptions {
    * (a 401 then, instead of 403), e.g. `Basic realm="admin"` or `Bearer`.
    */
   readonly challenge?: string | ReadonlyArray<string> | undefined
+  /**
+   * Which `Origin`s may open a websocket with this backend's credentials: `"same-origin"` (the `Origin`'s host is the
+   * request's `Host`) or a list of origins (`"https://app.example"`). Others are refused with 403 before the backend
+   * runs. A handshake without `Origin` (not a browser) is not checked. Cookie-based backends (`Session`) set
+   * `"same-origin"` by default, since a browser sends their cookie along from any site (cross-site websocket
+   * hijacking).
+   */
+  readonly websocketOrigins?: WebSocketOrigins | undefined
 }
+
+/**
+ * The origins allowed to open websockets: the request's own, or a list.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type WebSocketOrigins = "same-origin" | ReadonlyArray<string>
 
 /**
  * @since 0.2.0
@@ -65,6 +81,19 @@ export declare namespace AuthenticationBackend {
     readonly challenges: ReadonlyArray<string>
     /** What an anonymous request is given: made once, here, so that it costs nothing per request. */
     readonly anonymous: Authentication
+    /** The origins allowed to open websockets, when the backend restricts them. */
+    readonly websocketOrigins: OriginCheck | undefined
+  }
+
+  /**
+   * An allow-list of websocket origins, worked out once.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export interface OriginCheck {
+    readonly sameOrigin: boolean
+    readonly origins: ReadonlySet<string>
   }
 }
 
@@ -74,11 +103,23 @@ const toChallenges = (challenge: string | ReadonlyArray<string> | undefined): Re
 const anonymousCredentials = new AuthCredentials()
 const anonymousUser = new UnauthenticatedUser()
 
-const make = (authenticate: Authenticate, options?: AuthenticationBackendOptions): AuthenticationBackend.Service => {
+const toOriginCheck = (origins: WebSocketOrigins | undefined): AuthenticationBackend.OriginCheck | undefined =>
+  origins === undefined
+    ? undefined
+    : origins === "same-origin"
+    ? { sameOrigin: true, origins: new Set() }
+    : { sameOrigin: false, origins: new Set(origins.map((origin) => origin.toLowerCase())) }
+
+const make = (
+  authenticate: Authenticate,
+  options?: AuthenticationBackendOptions,
+  originCheck?: AuthenticationBackend.OriginCheck | undefined
+): AuthenticationBackend.Service => {
   const challenges = toChallenges(options?.challenge)
   return {
     authenticate,
     challenges,
+    websocketOrigins: originCheck ?? toOriginCheck(options?.websocketOrigins),
     anonymous: new Authentication(
       anonymousUser,
       anonymousCredentials,
@@ -173,10 +214,29 @@ export class AuthenticationBackend extends Context.Tag("effect-auth/Authenticati
    * @category combinators
    */
   static firstOf(...backends: ReadonlyArray<AuthenticationBackend.Service>): AuthenticationBackend.Service {
+    // a websocket may carry any backend's credentials: restricted if any backend restricts, to what any allows
+    const checks = backends.flatMap((backend) => backend.websocketOrigins === undefined ? [] : [backend.websocketOrigins])
     return make(
       firstOf(backends.map((backend) => backend.authenticate)),
-      { challenge: backends.flatMap((backend) => backend.challenges) }
+      { challenge: backends.flatMap((backend) => backend.challenges) },
+      checks.length === 0 ? undefined : {
+        sameOrigin: checks.some((check) => check.sameOrigin),
+        origins: new Set(checks.flatMap((check) => Array.from(check.origins)))
+      }
     )
+  }
+
+  /**
+   * `backend`, its websockets restricted to `origins` (see `AuthenticationBackendOptions.websocketOrigins`).
+   *
+   * @since 0.2.0
+   * @category combinators
+   */
+  static withWebSocketOrigins(
+    backend: AuthenticationBackend.Service,
+    origins: WebSocketOrigins
+  ): AuthenticationBackend.Service {
+    return { ...backend, websocketOrigins: toOriginCheck(origins) }
   }
 }
 

@@ -14,6 +14,7 @@ import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationEr
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication } from "./CurrentUser.js"
 import { provideAuthentication } from "./internal/provide.js"
+import { Forbidden } from "./PermissionDenied.js"
 
 /**
  * @since 0.1.0
@@ -39,11 +40,35 @@ export interface AuthenticationMiddlewareOptions<EH, RH> {
  * @category models
  */
 export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable, RH = never> = HttpApp.Default<
-  E | EH,
+  E | EH | Forbidden,
   Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
 >
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
+
+const crossOrigin = Effect.fail(new Forbidden({ scopes: [], clause: "same-origin websocket" }))
+
+// a websocket handshake whose `Origin` is not allowed; a handshake without one comes from no browser page
+const isForeignWebSocket = (
+  request: HttpServerRequest.HttpServerRequest,
+  check: AuthenticationBackend.OriginCheck
+): boolean => {
+  const upgrade = request.headers["upgrade"]
+  if (upgrade === undefined || upgrade.toLowerCase() !== "websocket") return false
+  const origin = request.headers["origin"]
+  if (origin === undefined) return false
+  const normalized = origin.toLowerCase()
+  if (check.origins.has(normalized)) return false
+  if (check.sameOrigin) {
+    const host = request.headers["host"]
+    try {
+      return host === undefined || new URL(normalized).host !== host.toLowerCase()
+    } catch {
+      return true
+    }
+  }
+  return true
+}
 
 const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
   const onError = options.onError
@@ -63,16 +88,27 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
     }
     // built once per backend (there is one, in practice): a request then costs a context lookup, the backend's
     // own work and one context entry
-    const build = (backend: AuthenticationBackend.Service) => {
+    const build = (
+      backend: AuthenticationBackend.Service
+    ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> => {
       const anonymous = provideAuthentication(app, backend.anonymous)
       const challenge = backend.anonymous.challenge
-      return Effect.matchCauseEffect(backend.authenticate, {
+      const authenticated = Effect.matchCauseEffect(backend.authenticate, {
         onFailure,
         onSuccess: (result: AuthResult) =>
           result._tag === "None"
             ? anonymous
             : provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
       })
+      const origins = backend.websocketOrigins
+      if (origins === undefined) return authenticated
+      // a websocket from a page of another site would carry this backend's ambient credentials (a cookie): refused
+      // before the backend runs
+      return Effect.flatMap(
+        HttpServerRequest.HttpServerRequest,
+        (request): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> =>
+          isForeignWebSocket(request, origins) ? crossOrigin : authenticated
+      )
     }
     let lastBackend: AuthenticationBackend.Service | undefined
     let lastBuilt: ReturnType<typeof build> | undefined

@@ -125,7 +125,8 @@ export const make = <R = never>(options: Options<R>): Effect.Effect<Authenticati
     read: (request: HttpServerRequest.HttpServerRequest) => parseWith(request.headers["authorization"], invalid),
     verify: options.verify,
     refused: rejected(options.realm),
-    challenge: challenge({ realm: options.realm })
+    challenge: challenge({ realm: options.realm }),
+    method: "bearer"
   })
 }
 

@@ -30,7 +30,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export type Policy<R = never> = Scope | All<R> | Any<R> | Not<R> | Authenticated | UserPredicate | Check<R>
+export type Policy<R = never> = Scope | All<R> | Any<R> | Not<R> | Authenticated | Method | UserPredicate | Check<R>
 
 const proto = {
   [TypeId]: TypeId,
@@ -102,6 +102,16 @@ export class Not<R = never> extends node("Not")<{ readonly policy: Policy<R> }> 
  * @category models
  */
 export class Authenticated extends node("Authenticated")<Record<never, never>> {
+  declare readonly [TypeId]: TypeId
+}
+
+/**
+ * Passes when the credentials were established by `method` (`AuthCredentials.method`: `"basic"`, `"jwt"`, …).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export class Method extends node("Method")<{ readonly method: string }> {
   declare readonly [TypeId]: TypeId
 }
 
@@ -183,6 +193,25 @@ export const not = <R>(policy: Policy<R>): Not<R> => new Not({ policy })
 export const authenticated: Authenticated = new Authenticated()
 
 /**
+ * Credentials established by `method`, e.g. a password login (`"basic"`, `"session"`) rather than a token.
+ *
+ * @example
+ * ```ts
+ * import { Policy, requires } from "effect-auth"
+ * import { HttpServerResponse } from "@effect/platform"
+ *
+ * // tokens are minted for a password login only, never for a token (which would renew itself for ever)
+ * const mint = HttpServerResponse.text("token").pipe(
+ *   requires(Policy.all(Policy.scope("authenticated"), Policy.method("basic")))
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const method = (method: string): Method => new Method({ method })
+
+/**
  * @example
  * ```ts
  * import { Policy } from "effect-auth"
@@ -233,6 +262,8 @@ export const format = (policy: Policy<any>): string => {
       return `not(${format(policy.policy)})`
     case "Authenticated":
       return "authenticated"
+    case "Method":
+      return `method(${JSON.stringify(policy.method)})`
     case "User":
       return `user(${JSON.stringify(policy.label)})`
     case "Check":

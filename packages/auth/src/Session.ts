@@ -21,7 +21,7 @@ import * as Redacted from "effect/Redacted"
 import type { KeyObject } from "node:crypto"
 import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto"
 import { AuthCredentials } from "./AuthCredentials.js"
-import type { AuthResult } from "./AuthenticationBackend.js"
+import type { AuthResult, WebSocketOrigins } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { SessionData, SessionStoreError, SessionStoreService } from "./SessionStore.js"
 import { SessionStore } from "./SessionStore.js"
@@ -56,6 +56,11 @@ export interface Options {
   readonly path?: string | undefined
   /** The cookie's `Domain` (default: none, the cookie goes back to the host that set it only). */
   readonly domain?: string | undefined
+  /**
+   * Which pages may open websockets with the session cookie (default `"same-origin"`): a browser sends the cookie
+   * along from any site, so without this check a page elsewhere could open a websocket as the user.
+   */
+  readonly websocketOrigins?: WebSocketOrigins | undefined
 }
 
 /**
@@ -198,6 +203,7 @@ const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): 
   scopes === undefined ? [] : scopes instanceof AuthCredentials ? scopes.scopes : Object.freeze(Array.from(scopes))
 
 const none: Effect.Effect<AuthResult> = Effect.succeed(Option.none())
+const sessionMethod = { method: "session" } as const
 
 /**
  * The session service, from options checked once, here (an empty `secret` list, a key of fewer than 32 bytes, an
@@ -216,6 +222,7 @@ export const make = (options: Options): Effect.Effect<Session.Service, never, Se
     throw new Error("Session: `maxAge` must be finite and positive")
   }
   const maxAgeMillis = Duration.toMillis(maxAge)
+  const websocketOrigins = options.websocketOrigins ?? "same-origin"
   const secure = options.secure ?? "auto"
   const sameSite = options.sameSite ?? "lax"
   if (sameSite === "none" && secure === false) throw new Error("Session: `sameSite: \"none\"` needs `secure`")
@@ -255,13 +262,13 @@ export const make = (options: Options): Effect.Effect<Session.Service, never, Se
         (session): Effect.Effect<AuthResult> =>
           session._tag === "None"
             ? unknown
-            : Effect.succeed(Option.some([new AuthCredentials(session.value.scopes), session.value.user] as const))
+            : Effect.succeed(Option.some([new AuthCredentials(session.value.scopes, sessionMethod), session.value.user] as const))
       )
     })
 
   const service = (store: SessionStoreService): Session.Service => ({
     cookieName,
-    backend: AuthenticationBackend.make(authenticateWith(store)),
+    backend: AuthenticationBackend.make(authenticateWith(store), { websocketOrigins }),
     login: (response, user, scopes) =>
       Effect.gen(function*() {
         const request = yield* HttpServerRequest.HttpServerRequest

@@ -1,7 +1,7 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
 import type * as Either from "effect/Either"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import type { AuthResult } from "../AuthenticationBackend.js"
 import { AuthenticationBackend } from "../AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable } from "../AuthenticationError.js"
@@ -17,6 +17,8 @@ export interface Skeleton<X, R> {
   /** What a credential that `verify` answers `None` for is: this error, or anonymous when absent. */
   readonly refused?: AuthenticationError | undefined
   readonly challenge?: string | ReadonlyArray<string> | undefined
+  /** How credentials from this backend are established (`AuthCredentials.method`), unless `verify` says. */
+  readonly method?: string | undefined
 }
 
 /**
@@ -26,7 +28,14 @@ export interface Skeleton<X, R> {
 export const make = <X, R>(skeleton: Skeleton<X, R>): Effect.Effect<AuthenticationBackend.Service, never, R> =>
   Effect.map(Effect.context<R>(), (context) => {
     const read = skeleton.read
-    const verify = withContext(skeleton.verify, context)
+    const method = skeleton.method
+    const given = withContext(skeleton.verify, context)
+    // the backend's method on what `verify` accepted, unless it named one itself
+    const verify = (credential: X) =>
+      Effect.map(given(credential), (result): AuthResult => {
+        if (result._tag === "None" || method === undefined || result.value[0].method !== undefined) return result
+        return Option.some([result.value[0].withMethod(method), result.value[1]] as const)
+      })
     const refused = skeleton.refused === undefined ? undefined : Effect.fail(skeleton.refused)
     const check = refused === undefined
       ? verify

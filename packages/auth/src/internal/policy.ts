@@ -37,6 +37,8 @@ export const failing = (
       return failing(policy.policy, user, credentials) === undefined ? policy : undefined
     case "Authenticated":
       return user.isAuthenticated ? undefined : policy
+    case "Method":
+      return credentials.method === policy.method ? undefined : policy
     case "User":
       return policy.predicate(user as RequestUser) ? undefined : policy
     case "Check":

@@ -56,6 +56,8 @@ export const scopesOf = (payload: JWTPayload): ReadonlyArray<string> | undefined
 const reasonOf = (error: unknown): string =>
   error instanceof errors.JOSEError ? error.code : error instanceof Error ? error.name : "unknown"
 
+const jwtMethod = { method: "jwt" } as const
+
 /** @internal */
 export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Verify => {
   // everything that does not depend on the token is worked out once, here
@@ -114,9 +116,10 @@ export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Ver
         if (scopes === undefined) {
           return yield* refuse("malformed scope claim")
         }
-        credentials = new AuthCredentials(scopes)
+        credentials = new AuthCredentials(scopes, jwtMethod)
       } else {
-        credentials = toCredentials(claims)
+        const own = toCredentials(claims)
+        credentials = own.method === undefined ? own.withMethod("jwt") : own
       }
       return [credentials, toUser(claims)] as const
     })
