@@ -34,19 +34,23 @@ const socket = (url: string, headers: Record<string, string>) =>
   })
 
 describe("the example app", () => {
-  it.effect("rehashes a password stored at an older cost on the next good login, and only then", () =>
-    Effect.gen(function*() {
-      const users = yield* Users
-      const before = Option.getOrThrow(yield* users.hashOf("bob"))
-      assert.isTrue(Password.needsRehash(before))
-      assert.isTrue(Option.isNone(yield* users.check("bob", Redacted.make("wrong"))))
-      assert.strictEqual(Option.getOrThrow(yield* users.hashOf("bob")), before)
-      assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
-      const after = Option.getOrThrow(yield* users.hashOf("bob"))
-      assert.notStrictEqual(after, before)
-      assert.isFalse(Password.needsRehash(after))
-      assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
-    }).pipe(Effect.provide(Users.layer)), { timeout: 60_000 })
+  it.effect(
+    "rehashes a password stored at an older cost on the next good login, and only then",
+    () =>
+      Effect.gen(function*() {
+        const users = yield* Users
+        const before = Option.getOrThrow(yield* users.hashOf("bob"))
+        assert.isTrue(Password.needsRehash(before))
+        assert.isTrue(Option.isNone(yield* users.check("bob", Redacted.make("wrong"))))
+        assert.strictEqual(Option.getOrThrow(yield* users.hashOf("bob")), before)
+        assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
+        const after = Option.getOrThrow(yield* users.hashOf("bob"))
+        assert.notStrictEqual(after, before)
+        assert.isFalse(Password.needsRehash(after))
+        assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
+      }).pipe(Effect.provide(Users.layer)),
+    { timeout: 60_000 }
+  )
 
   it.scoped("does what its curl lines say", () =>
     Effect.gen(function*() {
@@ -99,7 +103,10 @@ describe("the example app", () => {
       assert.match(forged.headers.get("www-authenticate") ?? "", /error="invalid_token"/)
       assert.strictEqual((yield* request(`${url}/token`, { method: "POST" })).status, 401)
       // a JWT never buys a fresh one (it would renew itself for ever): tokens are for a password login only
-      const renewed = yield* request(`${url}/token`, { method: "POST", headers: { authorization: `Bearer ${token.body}` } })
+      const renewed = yield* request(`${url}/token`, {
+        method: "POST",
+        headers: { authorization: `Bearer ${token.body}` }
+      })
       assert.strictEqual(renewed.status, 403)
 
       assert.deepStrictEqual(yield* socket(`${url}/ws`, bob), { messages: ["hello, bob"], code: 1000 })

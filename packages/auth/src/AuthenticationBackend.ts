@@ -215,7 +215,9 @@ export class AuthenticationBackend extends Context.Tag("effect-auth/Authenticati
    */
   static firstOf(...backends: ReadonlyArray<AuthenticationBackend.Service>): AuthenticationBackend.Service {
     // a websocket may carry any backend's credentials: restricted if any backend restricts, to what any allows
-    const checks = backends.flatMap((backend) => backend.websocketOrigins === undefined ? [] : [backend.websocketOrigins])
+    const checks = backends.flatMap((backend) =>
+      backend.websocketOrigins === undefined ? [] : [backend.websocketOrigins]
+    )
     return make(
       firstOf(backends.map((backend) => backend.authenticate)),
       { challenge: backends.flatMap((backend) => backend.challenges) },

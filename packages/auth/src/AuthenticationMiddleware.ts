@@ -14,7 +14,6 @@ import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationEr
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication } from "./CurrentUser.js"
 import { provideAuthentication } from "./internal/provide.js"
-import { Forbidden } from "./PermissionDenied.js"
 
 /**
  * @since 0.1.0
@@ -40,13 +39,17 @@ export interface AuthenticationMiddlewareOptions<EH, RH> {
  * @category models
  */
 export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable, RH = never> = HttpApp.Default<
-  E | EH | Forbidden,
+  E | EH,
   Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
 >
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
 
-const crossOrigin = Effect.fail(new Forbidden({ scopes: [], clause: "same-origin websocket" }))
+// answered here, as the handshake's response: no handler is involved, so it is no error of the app's
+const crossOrigin = Effect.as(
+  Effect.logDebug("Websocket refused: its Origin is not allowed"),
+  HttpServerResponse.text("Forbidden", { status: 403 })
+)
 
 // a websocket handshake whose `Origin` is not allowed; a handshake without one comes from no browser page
 const isForeignWebSocket = (

@@ -262,7 +262,9 @@ export const make = (options: Options): Effect.Effect<Session.Service, never, Se
         (session): Effect.Effect<AuthResult> =>
           session._tag === "None"
             ? unknown
-            : Effect.succeed(Option.some([new AuthCredentials(session.value.scopes, sessionMethod), session.value.user] as const))
+            : Effect.succeed(
+              Option.some([new AuthCredentials(session.value.scopes, sessionMethod), session.value.user] as const)
+            )
       )
     })
 

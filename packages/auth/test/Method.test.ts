@@ -93,10 +93,15 @@ describe("AuthCredentials.method", () => {
   it.scoped("a session's credentials say session", () =>
     Effect.gen(function*() {
       const loginRouter = router.pipe(
-        HttpRouter.post("/login", HttpServerResponse.empty().pipe(Session.login(new SimpleUser("alice"), ["authenticated"])))
+        HttpRouter.post(
+          "/login",
+          HttpServerResponse.empty().pipe(Session.login(new SimpleUser("alice"), ["authenticated"]))
+        )
       )
       const url = yield* serve(AuthenticationMiddleware(loginRouter)).pipe(
-        Effect.provide(Session.layer({ secret: Redacted.make("x".repeat(32)) }).pipe(Layer.provide(SessionStore.layerMemory)))
+        Effect.provide(
+          Session.layer({ secret: Redacted.make("x".repeat(32)) }).pipe(Layer.provide(SessionStore.layerMemory))
+        )
       )
       const login = yield* request(`${url}/login`, { method: "POST" })
       const cookie = login.headers.get("set-cookie")!.split(";")[0]!
@@ -109,14 +114,20 @@ describe("AuthCredentials.method", () => {
     Effect.gen(function*() {
       const backend = AuthenticationBackend.layerEffect(
         Effect.map(
-          Effect.all([Bearer.make({ verify: () => granted(["authenticated"]) }), Basic.make({ verify: () => granted(["authenticated"]) })]),
+          Effect.all([
+            Bearer.make({ verify: () => granted(["authenticated"]) }),
+            Basic.make({ verify: () => granted(["authenticated"]) })
+          ]),
           (backends) => AuthenticationBackend.firstOf(...backends)
         )
       )
       const url = yield* serve(AuthenticationMiddleware(router)).pipe(Effect.provide(backend))
       assert.strictEqual((yield* request(`${url}/method`, { headers: basic("alice", "pw") })).body, "basic")
       assert.strictEqual((yield* request(`${url}/method`, { headers: { authorization: "Bearer t" } })).body, "bearer")
-      assert.strictEqual((yield* request(`${url}/token`, { method: "POST", headers: basic("alice", "pw") })).body, "minted")
+      assert.strictEqual(
+        (yield* request(`${url}/token`, { method: "POST", headers: basic("alice", "pw") })).body,
+        "minted"
+      )
       const renewed = yield* request(`${url}/token`, { method: "POST", headers: { authorization: "Bearer t" } })
       assert.strictEqual(renewed.status, 403)
     }))

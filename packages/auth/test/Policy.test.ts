@@ -233,6 +233,8 @@ const rebuild = (policy: Policy.Policy<any>): Policy.Policy<any> => {
       return Policy.not(rebuild(policy.policy))
     case "Authenticated":
       return new Policy.Authenticated()
+    case "Method":
+      return Policy.method(policy.method)
     case "User":
       return Policy.user(policy.label, policy.predicate)
     case "Check":

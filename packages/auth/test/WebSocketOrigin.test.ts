@@ -16,7 +16,9 @@ const greet = Effect.gen(function*() {
   const socket = yield* HttpServerRequest.upgrade
   const write = yield* socket.writer
   yield* socket.runRaw(() => {}, {
-    onOpen: Effect.ignore(Effect.zipRight(write(`hello, ${user.displayName || "you"}`), write(new Socket.CloseEvent(1000))))
+    onOpen: Effect.ignore(
+      Effect.zipRight(write(`hello, ${user.displayName || "you"}`), write(new Socket.CloseEvent(1000)))
+    )
   }).pipe(Effect.ignore)
   return HttpServerResponse.empty()
 }).pipe(Effect.scoped)
@@ -74,7 +76,9 @@ describe("websocket Origin checks", () => {
         status: 403
       })
       // without a restriction, any origin opens
-      const open = yield* serve(AuthenticationMiddleware(sockets)).pipe(Effect.provide(AuthenticationBackend.layer(header)))
+      const open = yield* serve(AuthenticationMiddleware(sockets)).pipe(
+        Effect.provide(AuthenticationBackend.layer(header))
+      )
       const anywhere = yield* connect(`${open}/ws`, { origin: "https://evil.example" })
       assert.deepStrictEqual(anywhere._tag === "Closed" && anywhere.messages, ["hello, bob"])
     }))
