@@ -104,7 +104,8 @@ export const make = <R = never>(options: Options<R>): Effect.Effect<Authenticati
   skeleton.make({
     read,
     verify: (credentials: Credentials) => options.verify(credentials.username, credentials.password),
-    challenge: options.realm === undefined ? undefined : challenge(options.realm)
+    challenge: options.realm === undefined ? undefined : challenge(options.realm),
+    method: "basic"
   })
 
 /**
