@@ -3,8 +3,10 @@
  *
  * @since 0.1.0
  */
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type * as Effect from "effect/Effect"
+import * as Headers from "@effect/platform/Headers"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Context from "effect/Context"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -14,6 +16,7 @@ import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
 import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
 import * as skeleton from "./internal/credentials.js"
+import { scrubHeader, scrubSpans, scrubUrl } from "./internal/traces.js"
 
 /**
  * Where the key is: a header (`name` matched case-insensitively), a query parameter or a cookie (`name` exact).
@@ -81,6 +84,44 @@ const read = (
   }
 }
 
+// --- keeping the key out of traces ----------------------------------------------------------------------------------
+// The platform's tracer records the request's headers (but those of `Headers.currentRedactedNames`) and its URL as
+// attributes of the server span when the span starts, before any middleware runs. The backend overwrites the ones
+// that hold the key, on the requests that carry one (valid, rejected or malformed alike), in the server span and in
+// every span between it and the backend.
+
+// wraps `authenticate` so that a request carrying the key has it scrubbed from its spans first; a request without
+// one pays a header lookup (header) or a search for "?" (query)
+const hidingFromTraces = <E>(
+  source: Source,
+  authenticate: Effect.Effect<AuthResult, E, HttpServerRequest.HttpServerRequest>
+): Effect.Effect<AuthResult, E, HttpServerRequest.HttpServerRequest> => {
+  switch (source.in) {
+    case "header": {
+      const header = source.name.toLowerCase()
+      const scrub = scrubHeader(header)
+      return Effect.withFiberRuntime((fiber) => {
+        const context = fiber.currentContext
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        if (request.headers[header] !== undefined) scrubSpans(context, scrub)
+        return authenticate
+      })
+    }
+    case "query": {
+      const scrub = scrubUrl(source.name)
+      return Effect.withFiberRuntime((fiber) => {
+        const context = fiber.currentContext
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        if (request.url.includes("?")) scrubSpans(context, scrub)
+        return authenticate
+      })
+    }
+    case "cookie":
+      // the platform's tracer redacts the cookie header by default
+      return authenticate
+  }
+}
+
 /**
  * @since 0.2.0
  * @category models
@@ -102,7 +143,9 @@ export interface Options<R> extends Source {
  * an accepted one is the user `verify` answers. No response echoes the key. It declares no `WWW-Authenticate`
  * challenge (there is no standard scheme for API keys), so `requires` answers anonymous requests with 403.
  *
- * Keys in the query end up in access logs and browser histories: prefer a header.
+ * Keys never reach trace spans: on a request that carries one (accepted or not), the backend overwrites the span
+ * attributes the platform's tracer recorded it in (`http.request.header.<name>`, `url.full`, `url.query`). Keys in
+ * the query still end up in access logs and browser histories: prefer a header.
  *
  * @since 0.2.0
  * @category constructors
@@ -110,16 +153,24 @@ export interface Options<R> extends Source {
 export const make = <R = never>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R> => {
   if (options.name.length === 0) throw new TypeError("ApiKey: the key's name must not be empty")
   const readKey = read(options)
-  return skeleton.make({
-    read: (request: HttpServerRequest.HttpServerRequest) => parse(readKey(request)),
-    verify: options.verify,
-    refused: rejected,
-    method: "apiKey"
-  })
+  return Effect.map(
+    skeleton.make({
+      read: (request: HttpServerRequest.HttpServerRequest) => parse(readKey(request)),
+      verify: options.verify,
+      refused: rejected,
+      method: "apiKey"
+    }),
+    (backend): AuthenticationBackend.Service => ({
+      ...backend,
+      authenticate: hidingFromTraces(options, backend.authenticate)
+    })
+  )
 }
 
 /**
- * The API key backend as a Layer; `verify`'s services are its requirements.
+ * The API key backend as a Layer; `verify`'s services are its requirements. A header source also joins
+ * `Headers.currentRedactedNames` where the Layer is provided, so that the platform redacts it in traces and logged
+ * `Headers` as it does `authorization`.
  *
  * @example
  * ```ts
@@ -141,5 +192,14 @@ export const make = <R = never>(options: Options<R>): Effect.Effect<Authenticati
  * @since 0.1.0
  * @category layers
  */
-export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> =>
-  Layer.effect(AuthenticationBackend, make(options))
+export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> => {
+  const backend = Layer.effect(AuthenticationBackend, make(options))
+  return options.in === "header" ? Layer.merge(backend, redactingHeader(options.name)) : backend
+}
+
+// the header joins `Headers.currentRedactedNames` where the Layer is provided: the platform's tracer then records it
+// redacted from the start, and logged `Headers` show it redacted
+const redactingHeader = (name: string): Layer.Layer<never> =>
+  Layer.scopedDiscard(
+    Effect.locallyScopedWith(Headers.currentRedactedNames, (names) => [...names, name.toLowerCase()])
+  )

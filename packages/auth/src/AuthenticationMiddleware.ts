@@ -13,7 +13,7 @@ import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication } from "./CurrentUser.js"
-import { provideAuthentication } from "./internal/provide.js"
+import { provideAuthentication, withService } from "./internal/provide.js"
 
 /**
  * @since 0.1.0
@@ -115,7 +115,7 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
     }
     let lastBackend: AuthenticationBackend.Service | undefined
     let lastBuilt: ReturnType<typeof build> | undefined
-    return Effect.flatMap(AuthenticationBackend, (backend) => {
+    return withService(AuthenticationBackend, (backend) => {
       if (backend !== lastBackend) {
         lastBuilt = build(backend)
         lastBackend = backend

@@ -5,6 +5,7 @@
  * @since 0.1.0
  */
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
@@ -74,8 +75,11 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("effect-auth/Forbid
 }
 
 /**
- * A denial that hides the route (`requires(…, { status: 404 })`): it renders as the router renders a path it does
- * not know (an empty 404), so that a client cannot tell the route exists.
+ * A denial that hides the route (`requires(…, { status: 404 })`). Inside a server `requires` fails with the router's
+ * own `HttpServerError.RouteNotFound` instead, carrying this denial as its `cause` (see {@link isHidden}), so that
+ * whatever renders a missing path renders a hidden one too; this class is what it fails with when there is no
+ * request, and what an `HttpApi` endpoint lists. It renders as the router renders a path it does not know (an empty
+ * 404).
  *
  * @since 0.2.0
  * @category errors
@@ -129,7 +133,8 @@ export class LoginRedirect extends Schema.TaggedError<LoginRedirect>("effect-aut
 
 /**
  * Every denial of `requires`. Catch them all with `Effect.catchTag("PermissionDenied", …)` (`denied.status` says
- * which), or one outcome with `Effect.catchIf(isForbidden, …)`.
+ * which), or one outcome with `Effect.catchIf(isForbidden, …)`. A hidden route's denial is the router's
+ * `RouteNotFound` instead (see {@link isHidden}): a handler that re-renders denials never reveals it.
  *
  * @since 0.1.0
  * @category errors
@@ -166,6 +171,30 @@ export const isNotFound = (u: unknown): u is NotFound => u instanceof NotFound
  * @category guards
  */
 export const isLoginRedirect = (u: unknown): u is LoginRedirect => u instanceof LoginRedirect
+
+/**
+ * Whether `u` is the `RouteNotFound` of a hidden route (`requires(…, { status: 404 })`), rather than of a path that
+ * does not exist: for logs and metrics only, since rendering the two differently would reveal the route. Its `cause`
+ * is the `NotFound` denial, with the scopes and the failed clause.
+ *
+ * @example
+ * ```ts
+ * import { isHidden } from "effect-auth"
+ * import { HttpRouter } from "@effect/platform"
+ * import { Effect } from "effect"
+ *
+ * const logHidden = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+ *   Effect.tapError(app, (error) =>
+ *     isHidden(error) ? Effect.logInfo("hidden route", error.cause.clause) : Effect.void)
+ *
+ * const app = logHidden(HttpRouter.empty)
+ * ```
+ *
+ * @since 0.2.0
+ * @category guards
+ */
+export const isHidden = (u: unknown): u is HttpServerError.RouteNotFound & { readonly cause: NotFound } =>
+  u instanceof HttpServerError.RouteNotFound && u.cause instanceof NotFound
 
 const forbidden = HttpServerResponse.text("Forbidden", { status: 403 })
 // exactly what @effect/platform's router answers for an unknown path

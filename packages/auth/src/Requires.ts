@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Socket from "@effect/platform/Socket"
 import * as Effect from "effect/Effect"
@@ -12,6 +13,7 @@ import type { AuthCredentials } from "./AuthCredentials.js"
 import type { Authentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/policy.js"
+import { withService } from "./internal/provide.js"
 import { withNext } from "./internal/redirect.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
 import { Forbidden, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
@@ -25,7 +27,8 @@ export interface RequiresOptions {
   /**
    * The status of every denial, overriding the default rule (401 with the backend's challenge for an anonymous
    * request when the backend declares one, else 403): 403 always forbids, 404 hides the route from those who may
-   * not see it (the response is the router's own for an unknown path).
+   * not see it: the denial is the router's own `RouteNotFound`, so whatever renders a path that does not exist
+   * renders it too.
    */
   readonly status?: 403 | 404 | undefined
   /**
@@ -40,6 +43,17 @@ export interface RequiresOptions {
    */
   readonly websocket?: "reject" | "close" | undefined
 }
+
+/**
+ * What `requires` fails with: every `PermissionDenied`, and with `status: 404` the router's own `RouteNotFound`,
+ * so that a hidden route is handled exactly as a missing one (`isHidden` tells them apart in logs).
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export type Denial<O> =
+  | PermissionDenied
+  | (O extends { readonly status: 404 } ? HttpServerError.RouteNotFound : never)
 
 /**
  * What `requires` accepts: one scope (never split), all of several scopes, or a `Policy`.
@@ -70,7 +84,9 @@ export const hasRequiredScope: {
  * Wraps a handler so that it runs only when the request passes `requirement`: one scope (a string, never split),
  * all of several scopes (an array; `[]` always passes), or a `Policy`. Otherwise it fails with a `PermissionDenied`:
  * - with `redirect`, `LoginRedirect` (303 to it, with `next`);
- * - with `status: 404`, `NotFound` (the route looks missing); with `status: 403`, `Forbidden`;
+ * - with `status: 404`, the router's own `HttpServerError.RouteNotFound` (the route looks missing, to every handler
+ *   of `RouteNotFound` too; its `cause` is the `NotFound` denial, for logs); `NotFound` when there is no request;
+ * - with `status: 403`, `Forbidden`;
  * - else `Unauthorized` (401 with the backend's `WWW-Authenticate` challenge) when the request is anonymous and the
  *   backend declares a challenge (Basic's `realm`, Bearer), so clients know to authenticate;
  * - else `Forbidden` (Starlette's 403, and always for an authenticated user who lacks a scope).
@@ -96,79 +112,97 @@ export const hasRequiredScope: {
  * @category combinators
  */
 export const requires: {
-  <P extends Requirement>(
+  <P extends Requirement, O extends RequiresOptions = RequiresOptions>(
     requirement: P,
-    options?: RequiresOptions
+    options?: O
   ): <A, E, R>(
     self: Effect.Effect<A, E, R>
-  ) => Effect.Effect<A, E | PermissionDenied, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
-  <A, E, R, P extends Requirement>(
+  ) => Effect.Effect<A, E | Denial<O>, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
+  <A, E, R, P extends Requirement, O extends RequiresOptions = RequiresOptions>(
     self: Effect.Effect<A, E, R>,
     requirement: P,
-    options?: RequiresOptions
-  ): Effect.Effect<A, E | PermissionDenied, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
+    options?: O
+  ): Effect.Effect<A, E | Denial<O>, R | CurrentCredentials | CurrentUser | Policy.Policy.Context<P>>
 } = dual(
   (args) => Effect.isEffect(args[0]),
   <A, E, R>(
     self: Effect.Effect<A, E, R>,
     requirement: Requirement,
     options?: RequiresOptions
-  ): Effect.Effect<A, E | PermissionDenied, any> => {
+  ): Effect.Effect<A, E | AnyDenial, any> => {
     // everything that does not depend on the request is worked out once, here
     const policy = internal.toPolicy(requirement)
     const deny = denial(policy, options ?? {})
     const scopes = internal.allOfScopes(policy)
     if (scopes !== undefined) {
       // the common case, all of some scopes: a passing request allocates nothing
-      return Effect.flatMap(
+      return withService(
         CurrentAuthentication,
-        (auth): Effect.Effect<A, E | PermissionDenied, any> =>
+        (auth): Effect.Effect<A, E | AnyDenial, any> =>
           hasRequiredScope(auth.credentials, scopes) ? self : deny(auth, undefined)
       )
     }
     if (!internal.hasChecks(policy)) {
-      return Effect.flatMap(CurrentAuthentication, (auth): Effect.Effect<A, E | PermissionDenied, any> => {
+      return withService(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
         const failed = internal.failing(policy, auth.user, auth.credentials)
         return failed === undefined ? self : deny(auth, failed)
       })
     }
-    return Effect.flatMap(CurrentAuthentication, (auth) =>
+    return withService(CurrentAuthentication, (auth) =>
       Effect.flatMap(
         Policy.evaluate(policy, auth.user, auth.credentials),
-        (failed): Effect.Effect<A, E | PermissionDenied, any> =>
-          failed._tag === "None" ? self : deny(auth, failed.value)
+        (failed): Effect.Effect<A, E | AnyDenial, any> => failed._tag === "None" ? self : deny(auth, failed.value)
       ))
   }
 )
 
 const policyViolation = 1008
 
+type AnyDenial = PermissionDenied | HttpServerError.RouteNotFound
+
 const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
   const scopes = internal.scopesOf(policy)
   const redirect = options.redirect
   const status = options.status
-  const closeSockets = options.websocket === "close"
+  // a hidden route must look missing, and a missing route never accepts a handshake: "close" does not apply to it
+  const closeSockets = options.websocket === "close" && status !== 404
   return (
     auth: Authentication,
     failed: Policy.Policy<any> | undefined
-  ): Effect.Effect<never, PermissionDenied> =>
-    Effect.flatMap(Effect.serviceOption(HttpServerRequest.HttpServerRequest), (request) => {
-      // a pure policy is decided again only here, on the way out, to name the clause that failed
-      const clause = Policy.format(failed ?? internal.failing(policy, auth.user, auth.credentials) ?? policy)
-      const fields = { scopes, clause }
-      const upgrade = Option.isSome(request) && isWebSocketUpgrade(request.value)
-      const denied: PermissionDenied = redirect !== undefined && !upgrade && Option.isSome(request)
-        // a handshake cannot follow a redirect: it is refused with the status instead
-        ? new LoginRedirect({ ...fields, location: withNext(redirect, request.value) })
-        : status === 404
-        ? new NotFound(fields)
-        : status === undefined && !auth.user.isAuthenticated && auth.challenge !== undefined
-        ? new Unauthorized({ ...fields, challenge: auth.challenge })
-        : new Forbidden(fields)
-      return upgrade && closeSockets
-        ? Effect.zipRight(closeWithPolicyViolation(request.value), Effect.fail(denied))
-        : Effect.fail(denied)
-    })
+  ): Effect.Effect<never, AnyDenial> =>
+    Effect.flatMap(
+      Effect.serviceOption(HttpServerRequest.HttpServerRequest),
+      (request): Effect.Effect<never, AnyDenial> => {
+        // a pure policy is decided again only here, on the way out, to name the clause that failed
+        const clause = Policy.format(failed ?? internal.failing(policy, auth.user, auth.credentials) ?? policy)
+        const fields = { scopes, clause }
+        const upgrade = Option.isSome(request) && isWebSocketUpgrade(request.value)
+        if (redirect !== undefined && !upgrade && Option.isSome(request)) {
+          // a handshake cannot follow a redirect: it is refused with the status instead
+          return Effect.fail(new LoginRedirect({ ...fields, location: withNext(redirect, request.value) }))
+        }
+        if (status === 404) {
+          const denied = new NotFound(fields)
+          // the router's own error, so that every handler of RouteNotFound (the app's, the router's, the server's)
+          // treats the route as missing; without a request there is no router to look like
+          return Effect.fail(Option.isSome(request) ? routeNotFound(request.value, denied) : denied)
+        }
+        const denied: PermissionDenied =
+          status === undefined && !auth.user.isAuthenticated && auth.challenge !== undefined
+            ? new Unauthorized({ ...fields, challenge: auth.challenge })
+            : new Forbidden(fields)
+        return upgrade && closeSockets
+          ? Effect.zipRight(closeWithPolicyViolation(request.value), Effect.fail(denied))
+          : Effect.fail(denied)
+      }
+    )
+}
+
+const routeNotFound = (request: HttpServerRequest.HttpServerRequest, denied: NotFound) => {
+  // `cause` is the standard Error field, which RouteNotFound's constructor keeps: logs can read why (`isHidden`),
+  // clients never see it (RouteNotFound renders an empty 404)
+  const fields = { request, cause: denied }
+  return new HttpServerError.RouteNotFound(fields)
 }
 
 const isWebSocketUpgrade = (request: HttpServerRequest.HttpServerRequest): boolean => {

@@ -257,8 +257,8 @@ describe("requires without a server", () => {
       }
 
       const hidden = yield* Effect.flip(handler.pipe(requires("admin", { status: 404 }), as(anonymous)))
-      assert.isTrue(isNotFound(hidden))
-      assert.strictEqual(hidden.status, 404)
+      // without a request there is no router to look like: the denial is NotFound itself
+      assert.isTrue(isNotFound(hidden) && hidden.status === 404)
       const forced = yield* Effect.flip(handler.pipe(requires("admin", { status: 403 }), as(anonymous)))
       assert.isTrue(isForbidden(forced))
 

@@ -1,19 +1,63 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
+import * as Exit from "effect/Exit"
+import * as FiberRef from "effect/FiberRef"
 import * as Scope from "effect/Scope"
 import type { Authentication, CurrentCredentials, CurrentUser } from "../CurrentUser.js"
 import { CurrentAuthentication } from "../CurrentUser.js"
 
+// FiberRuntime's own setter, which `Effect.locally` uses underneath; it is not on the public fiber type
+interface FiberRefSetter {
+  setFiberRef<X>(fiberRef: FiberRef.FiberRef<X>, value: X): void
+}
+
+const key = CurrentAuthentication.key
+
 /**
  * `self` with the request's one authentication entry in its context, for the time `self` runs: the fiber's context
- * is copied once, the entry added to the copy, and the copy installed (the context the caller had is never written
- * to, and is back when `self` is done, however it ends).
+ * is copied once, the entry added to the copy, and the copy installed; the context the caller had is never written
+ * to, and is back when `self` ends, however it ends (success, failure, defect, interruption).
+ *
+ * This is `Effect.provideService` (or `Effect.locally` on the context, as `HttpRouter` does per route) with less
+ * machinery: one masked frame restores the context, where those go through `acquireUseRelease`. Measured per request,
+ * in-process: about 3.5 µs against 6.3 µs for `provideService` (bench/README.md).
  */
 export const provideAuthentication = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   authentication: Authentication
 ): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  Effect.provideService(self, CurrentAuthentication, authentication)
+  Effect.uninterruptibleMask((restore) =>
+    Effect.withFiberRuntime<A, E, Exclude<R, CurrentUser | CurrentCredentials>>((fiber) => {
+      const setter = fiber as unknown as FiberRefSetter
+      const outer = fiber.getFiberRef(FiberRef.currentContext)
+      const map = new Map<string, unknown>()
+      // a forEach copy is cheaper than `new Map(map)` for the dozen entries a request's context holds
+      outer.unsafeMap.forEach((value, name) => map.set(name, value))
+      map.set(key, authentication)
+      // set inside the mask: no interruption can land between installing the copy and the frame that takes it back
+      setter.setFiberRef(FiberRef.currentContext, Context.unsafeMake(map) as Context.Context<never>)
+      return Effect.matchCauseEffect(restore(self) as Effect.Effect<A, E>, {
+        onFailure: (cause) => {
+          setter.setFiberRef(FiberRef.currentContext, outer)
+          return Exit.failCause(cause)
+        },
+        onSuccess: (value) => {
+          setter.setFiberRef(FiberRef.currentContext, outer)
+          return Exit.succeed(value)
+        }
+      })
+    })
+  )
+
+/**
+ * `f` of a service in the fiber's context: `Effect.flatMap(tag, f)` without the intermediate effect, for the
+ * per-request path. A missing service is a defect, as with the tag.
+ */
+export const withService = <I, S, A, E, R>(
+  tag: Context.Tag<I, S>,
+  f: (service: S) => Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R | I> =>
+  Effect.withFiberRuntime<A, E, R | I>((fiber) => f(Context.unsafeGet(fiber.currentContext, tag as Context.Tag<I, S>)))
 
 const buildOnly: ReadonlySet<string> = new Set([Scope.Scope.key, "effect/Layer/CurrentMemoMap"])
 
