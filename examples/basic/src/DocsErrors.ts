@@ -16,6 +16,7 @@ import {
   ServiceUnavailable,
   SimpleUser
 } from "effect-auth"
+import * as ErrorResponse from "effect-auth/ErrorResponse"
 
 // --- a backend that can fail in each way ---------------------------------------------------------------------------
 
@@ -49,30 +50,23 @@ export const errorsRouter = HttpRouter.empty.pipe(
     "/feed",
     HttpServerResponse.text("feed").pipe(
       requires("authenticated"),
-      // the whole family: whatever the denial, an empty feed with the denial's status
-      Effect.catchTag("PermissionDenied", (denied) => HttpServerResponse.json([], { status: denied.status }))
+      // the whole family: whatever the denial, an empty feed, with the denial's status and headers
+      Effect.catchTag("PermissionDenied", (denied) => ErrorResponse.withBody(denied, { json: [] }))
     )
   )
 )
 
 // --- Starlette's on_error ------------------------------------------------------------------------------------------
 
-// JSON instead of text/plain, keeping each error's status and WWW-Authenticate challenge (and 503's Retry-After)
+// JSON instead of text/plain; ErrorResponse.withBody keeps each error's status and headers (WWW-Authenticate, and
+// Retry-After for a 503)
 export const jsonErrors = AuthenticationMiddleware.make({
   onError: (error, request) =>
-    Effect.as(
+    Effect.zipRight(
       Effect.logInfo(`refused credentials on ${request.url}`),
-      HttpServerResponse.unsafeJson(
-        { error: error._tag === "ServiceUnavailable" ? "try again later" : error.message },
-        {
-          status: error.status,
-          headers: error._tag === "ServiceUnavailable"
-            ? { "retry-after": String(error.retryAfter ?? 1) }
-            : error.challenge === undefined
-            ? {}
-            : { "www-authenticate": error.challenge }
-        }
-      )
+      ErrorResponse.withBody(error, {
+        json: { error: error._tag === "ServiceUnavailable" ? "try again later" : error.message }
+      })
     )
 })
 

@@ -14,19 +14,7 @@ import {
 } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import { Effect, Layer, Option, Schema } from "effect"
-import {
-  AuthCredentials,
-  Bearer,
-  CurrentUser,
-  Forbidden,
-  LoginRedirect,
-  NotFound,
-  Password,
-  Policy,
-  requires,
-  SimpleUser,
-  Unauthorized
-} from "effect-auth"
+import { AuthCredentials, Bearer, CurrentUser, Password, Policy, SimpleUser } from "effect-auth"
 import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
 import { createServer } from "node:http"
 
@@ -35,7 +23,7 @@ export class Authentication extends HttpApiAuthentication.Tag<Authentication>()(
   security: { bearer: HttpApiSecurity.bearer }
 }) {}
 
-// an effectful check (it reads the route's parameters and the user): enforced by `requires` in the handler
+// an effectful check (it reads the route's parameters and the user), enforced on the endpoint like any policy
 const ownsNotes = Policy.check(
   "owns the notes",
   Effect.zipWith(HttpRouter.params, CurrentUser, (params, user) => params["owner"] === user.identity)
@@ -61,11 +49,11 @@ export class Api extends HttpApi.make("notes").add(
         HttpApiAuthentication.requires(Policy.any(Policy.scope("admin"), Policy.scope("notes:admin")), { status: 404 })
       )
     )
-    // a check runs in the handler, with `requires` from "effect-auth"; the endpoint lists every PermissionDenied
+    // a check: what it needs beyond the request and the user becomes a requirement of HttpApiAuthentication.layer
     .add(
       HttpApiEndpoint.get("of", "/notes/:owner").setPath(Schema.Struct({ owner: Schema.String }))
         .addSuccess(HttpApiSchema.Text())
-        .addError(Unauthorized).addError(Forbidden).addError(NotFound).addError(LoginRedirect)
+        .pipe(HttpApiAuthentication.requires(ownsNotes))
     )
     .middleware(Authentication)
 ) {}
@@ -75,7 +63,7 @@ const NotesLive = HttpApiBuilder.group(Api, "notes", (handlers) =>
     .handle("list", () => Effect.succeed(["first note"]))
     .handle("create", () => Effect.map(CurrentUser, (user) => `saved by ${user.displayName}`))
     .handle("clear", () => Effect.succeed("cleared"))
-    .handle("of", ({ path }) => Effect.succeed(`notes of ${path.owner}`).pipe(requires(ownsNotes))))
+    .handle("of", ({ path }) => Effect.succeed(`notes of ${path.owner}`)))
 
 const BackendLive = Bearer.layer({
   verify: (token) =>

@@ -3,12 +3,21 @@
  * (effect-auth/NodeTesting) on the docs' own apps.
  */
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
-import { CurrentCredentials, hasRequiredScope, isForbidden, requires } from "effect-auth"
+import { Effect, FastCheck } from "effect"
+import {
+  CurrentCredentials,
+  CurrentUser,
+  hasRequiredScope,
+  isForbidden,
+  isLoginRedirect,
+  isUnauthorized,
+  requires
+} from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
 import * as Testing from "effect-auth/Testing"
 import { ChallengeLive } from "../src/DocsErrors.js"
 import { pagesRouter, requiresApp } from "../src/DocsRequires.js"
+import { alice, authors, bob, editPost } from "../src/DocsTesting.js"
 import { report } from "../src/DocsUsers.js"
 
 // a handler on its own, as a principal: no backend, no middleware, no server
@@ -62,4 +71,61 @@ describe("docs: testing", () => {
         assert.strictEqual(response.status === 403, !hasRequiredScope(credentials, "reports:read"))
       })
   )
+
+  it.effect("runAs: anonymous is a principal like any other, with a user and credentials", () =>
+    Effect.gen(function*() {
+      for (const principal of [Testing.anonymous, Testing.principal("alice", ["admin"])]) {
+        // every principal has a user and credentials, as every request has
+        const user = yield* CurrentUser.pipe(Testing.runAs(principal))
+        assert.strictEqual(user.displayName, principal.user.displayName)
+        assert.strictEqual(principal.credentials.has("admin"), principal.user.isAuthenticated)
+      }
+    }))
+
+  it.effect("runAs: the app's challenge, so an anonymous denial is a 401 as in the app", () =>
+    Effect.gen(function*() {
+      const given = yield* Effect.flip(
+        secret.pipe(Testing.runAs(Testing.anonymous, { challenge: `Custom realm="docs"` }))
+      )
+      assert.isTrue(isUnauthorized(given))
+      // or the app's own backend, provided: its challenges are used
+      const fromBackend = yield* Effect.flip(
+        secret.pipe(Testing.runAs(Testing.anonymous), Effect.provide(ChallengeLive))
+      )
+      assert.strictEqual(fromBackend.status, 401)
+    }))
+
+  it.effect("runAs: a request, for a redirect's next and a handler that reads it", () =>
+    Effect.gen(function*() {
+      const settings = Effect.succeed("settings").pipe(requires("authenticated", { redirect: "/login" }))
+      const denied = yield* Effect.flip(
+        settings.pipe(Testing.runAs(Testing.anonymous, { request: "GET /settings?tab=2" }))
+      )
+      assert.isTrue(isLoginRedirect(denied) && denied.location === "/login?next=%2Fsettings%3Ftab%3D2")
+    }))
+
+  it.effect.prop(
+    "editors may edit their own posts: a property over the app's own users, with the route's parameters",
+    [
+      Testing.arbitraryPrincipal({ users: [alice, bob], scopes: ["editor", "authenticated"] }),
+      FastCheck.constantFrom("1", "2")
+    ],
+    ([principal, id]) =>
+      Effect.gen(function*() {
+        const response = yield* Effect.exit(
+          editPost.pipe(Testing.runAs(principal, { request: `PUT /posts/${id}`, params: { id } }))
+        )
+        const mayEdit = principal.credentials.has("editor") && authors[id] === principal.user.identity
+        assert.strictEqual(response._tag === "Success", mayEdit)
+      })
+  )
+
+  it.scoped("Testing.layer: with the app's challenge, anonymous gets the app's 401", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(requiresApp).pipe(
+        Effect.provide(Testing.layer(Testing.anonymous, { challenge: `Custom realm="docs"` }))
+      )
+      const reply = yield* request(`${url}/dashboard`)
+      assert.deepStrictEqual([reply.status, reply.headers.get("www-authenticate")], [401, `Custom realm="docs"`])
+    }))
 })

@@ -10,11 +10,12 @@ import {
   HttpApiSchema,
   HttpApiSecurity,
   HttpApiSwagger,
+  HttpRouter,
   OpenApi
 } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
-import { Effect, Layer, Option, Schema } from "effect"
-import { AuthCredentials, Basic, CurrentCredentials, CurrentUser, Password, SimpleUser } from "effect-auth"
+import { Context, Effect, Layer, Option, Schema } from "effect"
+import { AuthCredentials, Basic, CurrentCredentials, CurrentUser, Password, Policy, SimpleUser } from "effect-auth"
 import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
 import { createServer } from "node:http"
 
@@ -50,18 +51,49 @@ export class Authentication extends HttpApiAuthentication.Tag<Authentication>()(
   security: { basic: HttpApiSecurity.basic }
 }) {}
 
+/** Who may read which mailbox: a service the `ownsMailbox` policy reads. */
+export class Mailboxes extends Context.Tag("example/Mailboxes")<Mailboxes, {
+  readonly readers: (owner: string) => ReadonlyArray<string>
+}>() {}
+
+const MailboxesLive = Layer.succeed(Mailboxes, {
+  readers: (owner) => owner === "bob" ? ["bob", "alice"] : [owner]
+})
+
+const ownsMailbox = Policy.check(
+  "reads the mailbox",
+  Effect.gen(function*() {
+    const mailboxes = yield* Mailboxes
+    const { owner } = yield* HttpRouter.params
+    const user = yield* CurrentUser
+    return user.isAuthenticated && mailboxes.readers(owner ?? "").includes(user.identity)
+  })
+)
+
 const Me = Schema.Struct({ username: Schema.String, scopes: Schema.Array(Schema.String) })
 
 export const Api = HttpApi.make("example")
   .add(
     HttpApiGroup.make("pages")
-      // anyone; a signed-in user is greeted by name (OpenAPI: authentication optional)
-      .add(HttpApiEndpoint.get("home", "/").addSuccess(HttpApiSchema.Text()).pipe(HttpApiAuthentication.requires([])))
+      // anyone; a signed-in user is greeted by name, and refused credentials are anonymous here (OpenAPI: `{}` first)
+      .add(HttpApiEndpoint.get("home", "/").addSuccess(HttpApiSchema.Text()).pipe(HttpApiAuthentication.optional))
       .add(HttpApiEndpoint.get("me", "/me").addSuccess(Me).pipe(HttpApiAuthentication.requires("authenticated")))
       .add(
         HttpApiEndpoint.get("admin", "/admin").addSuccess(HttpApiSchema.Text()).pipe(
           HttpApiAuthentication.requires("admin")
         )
+      )
+      // anyone who is not banned, anonymous included: OpenAPI lists `{}`, and the middleware lets them through
+      .add(
+        HttpApiEndpoint.get("board", "/board").addSuccess(HttpApiSchema.Text()).pipe(
+          HttpApiAuthentication.requires(Policy.not(Policy.scope("banned")))
+        )
+      )
+      // an effectful policy: what it needs (Mailboxes) becomes a requirement of HttpApiAuthentication.layer
+      .add(
+        HttpApiEndpoint.get("mailbox", "/mailbox/:owner").setPath(Schema.Struct({ owner: Schema.String }))
+          .addSuccess(HttpApiSchema.Text())
+          .pipe(HttpApiAuthentication.requires(ownsMailbox))
       )
       .middleware(Authentication)
   )
@@ -78,12 +110,15 @@ const PagesLive = HttpApiBuilder.group(Api, "pages", (handlers) =>
         return { username: user.identity, scopes: credentials.scopes }
       }))
     .handle("admin", () =>
-      Effect.map(CurrentUser, (user) => `admin area, welcome ${user.displayName}`)))
+      Effect.map(CurrentUser, (user) => `admin area, welcome ${user.displayName}`))
+    .handle("board", () => Effect.succeed("the board"))
+    .handle("mailbox", ({ path }) => Effect.succeed(`mailbox of ${path.owner}`)))
 
 export const ApiLive = HttpApiBuilder.api(Api).pipe(
   Layer.provide(PagesLive),
+  // checks the Basic scheme the Tag declares against BackendLive's challenge, and provides every endpoint's guard
   Layer.provide(HttpApiAuthentication.layer(Authentication, Api)),
-  Layer.provide(BackendLive)
+  Layer.provide([BackendLive, MailboxesLive])
 )
 
 /** The app on 127.0.0.1:`port` (0 for a free port), with /openapi.json and Swagger UI at /docs. */

@@ -21,7 +21,11 @@ const Banner = Layer.effectDiscard(Effect.gen(function*() {
     `curl -i -u bob:builder ${url}/admin               # 403 Forbidden: bob is not an admin`,
     `curl -i -u alice:wonderland ${url}/admin          # 200 admin area, welcome alice`,
     `curl -i -u alice:wrong ${url}/me                  # 401: a wrong password is anonymous`,
-    `curl -i -H 'Authorization: Basic foobar' ${url}/  # 400 Invalid basic auth credentials`,
+    `curl -i -H 'Authorization: Basic foobar' ${url}/me  # 400 Invalid basic auth credentials`,
+    `curl -i -H 'Authorization: Basic foobar' ${url}/  # 200 hello, you: the home page takes the user optionally`,
+    `curl -i ${url}/board                              # 200: anyone who is not banned, anonymous included`,
+    `curl -i -u alice:wonderland ${url}/mailbox/bob    # 200: bob lets alice read his mailbox (a Policy.check)`,
+    `curl -i -u bob:builder ${url}/mailbox/alice       # 403`,
     `curl -s ${url}/openapi.json                       # security schemes and each operation's scopes`
   ].join("\n"))
 }))

@@ -34,6 +34,12 @@ describe("the HttpApi example", () => {
       assert.strictEqual(spec.info.title, "effect-auth HttpApi example")
       assert.deepStrictEqual(spec.components.securitySchemes, { basic: { type: "http", scheme: "basic" } })
       assert.deepStrictEqual(spec.paths["/"].get.security, [{}, { basic: [] }])
+      assert.deepStrictEqual(spec.paths["/board"].get.security, [{}, { basic: [] }])
+      assert.deepStrictEqual(spec.paths["/mailbox/{owner}"].get.security, [{}, { basic: [] }])
+      assert.include(spec.paths["/mailbox/{owner}"].get.description, `check("reads the mailbox")`)
+      // each error as it is sent: text/plain with its status
+      assert.deepStrictEqual(Object.keys(spec.paths["/admin"].get.responses["403"].content), ["text/plain"])
+      assert.deepStrictEqual(Object.keys(spec.paths["/admin"].get.responses["401"].content), ["text/plain"])
       assert.deepStrictEqual(spec.paths["/me"].get.security, [{ basic: ["authenticated"] }])
       assert.deepStrictEqual(spec.paths["/admin"].get.security, [{ basic: ["admin"] }])
       assert.deepStrictEqual(Object.keys(spec.paths["/admin"].get.responses).sort(), [
@@ -67,7 +73,16 @@ describe("the HttpApi example", () => {
       assert.deepStrictEqual([alice.status, alice.body], [200, "admin area, welcome alice"])
       assert.strictEqual((yield* get(`${url}/me`, basic("alice", "wrong"))).status, 401)
       assert.strictEqual((yield* get(`${url}/me`, basic("mallory", "wonderland"))).status, 401)
-      const malformed = yield* get(`${url}/`, { authorization: "Basic foobar" })
+      const malformed = yield* get(`${url}/me`, { authorization: "Basic foobar" })
       assert.deepStrictEqual([malformed.status, malformed.body], [400, "Invalid basic auth credentials"])
+      const optional = yield* get(`${url}/`, { authorization: "Basic foobar" })
+      assert.deepStrictEqual([optional.status, optional.body], [200, "hello, you"])
+      assert.deepStrictEqual([(yield* get(`${url}/board`)).status, (yield* get(`${url}/board`)).body], [
+        200,
+        "the board"
+      ])
+      assert.strictEqual((yield* get(`${url}/mailbox/bob`, basic("alice", "wonderland"))).body, "mailbox of bob")
+      assert.strictEqual((yield* get(`${url}/mailbox/alice`, basic("bob", "builder"))).status, 403)
+      assert.strictEqual((yield* get(`${url}/mailbox/alice`)).status, 401)
     }))
 })

@@ -62,8 +62,10 @@ import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import type * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import type { HttpMethod } from "@effect/platform/HttpMethod"
+import type * as HttpRouter from "@effect/platform/HttpRouter"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Context from "effect/Context"
@@ -71,29 +73,128 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Schema from "effect/Schema"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import {
-  InvalidCredentials,
-  isAuthenticationError,
-  isServiceUnavailable,
-  RejectedCredentials,
-  ServiceUnavailable
-} from "./AuthenticationError.js"
+import * as AuthenticationError from "./AuthenticationError.js"
+import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/httpApiAuthentication.js"
-import { Forbidden, isPermissionDenied, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
+import * as PermissionDenied from "./PermissionDenied.js"
 import type * as Policy from "./Policy.js"
-import type { RequiresOptions } from "./Requires.js"
+import type { Requirement as RequirementInput, RequiresOptions } from "./Requires.js"
 
-// --- the middleware --------------------------------------------------------------------------------------------------
+// --- what is sent: each outcome as the text (or empty) response it renders as ---------------------------------------
+
+// a text response with the class's status that decodes back into the class (a client sees the outcome, never the
+// failing clause or the scopes, which stay in the process)
+const text = <A, I, B extends string>(
+  self: Schema.Schema<A, I>,
+  body: Schema.Schema<B>,
+  options: { readonly status: number; readonly description: string },
+  decode: (body: B) => A,
+  encode: (error: A) => B
+): Schema.Schema<A, string> =>
+  HttpApiSchema.withEncoding(
+    Schema.transform(body as unknown as Schema.Schema<B, string>, Schema.typeSchema(self), {
+      strict: true,
+      decode,
+      encode
+    }),
+    { kind: "Text" }
+  ).annotations(HttpApiSchema.annotations(options))
+
+const empty = <A, I>(
+  self: Schema.Schema<A, I>,
+  options: { readonly status: number; readonly description: string },
+  decode: () => A
+): Schema.Schema<A, void> =>
+  HttpApiSchema.asEmpty(self, { status: options.status, decode }).annotations({ description: options.description })
+
+const unknownClause = { scopes: [], clause: "" }
 
 /**
- * What the middleware fails with: a refusal of credentials or a server fault; every endpoint of a group that uses it
- * documents them.
+ * A 401 as HttpApi lists it: `text/plain`, `Unauthorized` for a denial (the challenge travels in `WWW-Authenticate`)
+ * or the message of refused credentials. One schema for both, so that an operation's 401 is one `text/plain` response.
  *
  * @since 0.2.0
  * @category schemas
  */
-export const Failure = Schema.Union(InvalidCredentials, RejectedCredentials, ServiceUnavailable)
+export const Unauthorized: Schema.Schema<
+  PermissionDenied.Unauthorized | AuthenticationError.RejectedCredentials,
+  string
+> = text(
+  Schema.Union(PermissionDenied.Unauthorized, AuthenticationError.RejectedCredentials),
+  Schema.String,
+  { status: 401, description: "Authentication is required (see WWW-Authenticate), or the credentials were refused" },
+  (body) =>
+    body === "Unauthorized"
+      ? new PermissionDenied.Unauthorized({ ...unknownClause, challenge: "" })
+      : new AuthenticationError.RejectedCredentials({ message: body }),
+  (error) => PermissionDenied.isUnauthorized(error) ? "Unauthorized" : error.message
+)
+
+/**
+ * `Forbidden` as HttpApi lists it: 403, `text/plain` `Forbidden`.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Forbidden: Schema.Schema<PermissionDenied.Forbidden, string> = text(
+  PermissionDenied.Forbidden,
+  Schema.Literal("Forbidden"),
+  { status: 403, description: "The request lacks a required scope" },
+  () => new PermissionDenied.Forbidden(unknownClause),
+  () => "Forbidden"
+)
+
+/**
+ * `NotFound` as HttpApi lists it: an empty 404, as for a path the router does not know.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const NotFound: Schema.Schema<PermissionDenied.NotFound, void> = empty(
+  PermissionDenied.NotFound,
+  { status: 404, description: "Not Found" },
+  () => new PermissionDenied.NotFound(unknownClause)
+)
+
+/**
+ * `LoginRedirect` as HttpApi lists it: an empty 303 (the login page travels in `Location`).
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const LoginRedirect: Schema.Schema<PermissionDenied.LoginRedirect, void> = empty(
+  PermissionDenied.LoginRedirect,
+  { status: 303, description: "See Other: log in first" },
+  () => new PermissionDenied.LoginRedirect({ ...unknownClause, location: "" })
+)
+
+const InvalidCredentials = text(
+  AuthenticationError.InvalidCredentials,
+  Schema.String,
+  { status: 400, description: "The request's credentials could not be read" },
+  (message) => new AuthenticationError.InvalidCredentials({ message }),
+  (error) => error.message
+)
+
+const ServiceUnavailable = text(
+  AuthenticationError.ServiceUnavailable,
+  Schema.Literal("Service Unavailable"),
+  { status: 503, description: "Authentication is unavailable for a while" },
+  () => new AuthenticationError.ServiceUnavailable({ reason: "" }),
+  () => "Service Unavailable"
+)
+
+// --- the middleware --------------------------------------------------------------------------------------------------
+
+/**
+ * What the middleware fails with: a refusal of credentials or a server fault, each listed as the text response it
+ * renders as; every endpoint of a group that uses it documents them.
+ *
+ * @since 0.2.0
+ * @category schemas
+ */
+export const Failure = Schema.Union(InvalidCredentials, Unauthorized, ServiceUnavailable)
 
 /**
  * The middleware that provides the user and the credentials and declares the security schemes: what {@link Tag} makes.
@@ -119,7 +220,7 @@ export interface TagOptions<Security extends Record<string, HttpApiSecurity.Http
   /**
    * The schemes OpenAPI lists, by name: `HttpApiSecurity.basic`, `HttpApiSecurity.bearer`,
    * `HttpApiSecurity.apiKey({ in, key })`; several when the backend accepts several (`AuthenticationBackend.firstOf`).
-   * They document the API: the backend alone reads the request.
+   * {@link layer} checks them against the backend's challenges when it is built.
    */
   readonly security: Security
 }
@@ -158,18 +259,60 @@ export const Tag =
 const renderErrors = HttpApiBuilder.middleware((app) =>
   Effect.catchIf(
     app,
-    (error: unknown) => isAuthenticationError(error) || isPermissionDenied(error) || isServiceUnavailable(error),
+    (error: unknown) =>
+      AuthenticationError.isAuthenticationError(error) || PermissionDenied.isPermissionDenied(error) ||
+      AuthenticationError.isServiceUnavailable(error),
     (error) => HttpServerRespondable.toResponse(error as HttpServerRespondable.Respondable)
   ) as HttpApiBuilder.MiddlewareFn<never> extends (app: any) => infer A ? A : never
 )
 
 /**
- * Implements the app's {@link Tag} with the `AuthenticationBackend`, enforcing the requirements {@link requires} put
- * on the endpoints of `api` (the API being served), and installs the API-level middleware that renders effect-auth's
- * errors with their headers.
+ * The guard {@link requires} attaches to an endpoint, as a requirement of the group's handlers: {@link layer}
+ * provides it. `R` is what the endpoint's policy checks need beyond the request and the user.
  *
- * Dies at start-up when an endpoint of `api` has a requirement but neither its group nor the endpoint uses the
- * middleware: attach it to groups (an API-level middleware runs before routing, when the endpoint is not known yet).
+ * @since 0.2.0
+ * @category models
+ */
+export interface Guard<R> {
+  readonly [HttpApiMiddleware.TypeId]: {
+    readonly provides: never
+    readonly failure: never
+    readonly failureContext: never
+  }
+  readonly "~effect-auth/HttpApiAuthentication/Guard": (_: never) => R
+}
+
+/**
+ * @since 0.2.0
+ */
+export declare namespace Guard {
+  /**
+   * What a guard's checks need.
+   *
+   * @since 0.2.0
+   */
+  export type Context<G> = G extends Guard<infer R> ? R : never
+
+  /**
+   * The guards of an API's groups.
+   *
+   * @since 0.2.0
+   */
+  export type FromGroups<Groups extends HttpApiGroup.HttpApiGroup.Any> = Extract<
+    HttpApiGroup.HttpApiGroup.ClientContext<Groups>,
+    Guard<any>
+  >
+}
+
+/**
+ * Implements the app's {@link Tag} with the `AuthenticationBackend`, provides the guards {@link requires} put on the
+ * endpoints of `api` (the API being served), and installs the API-level middleware that renders effect-auth's
+ * errors with their headers. What the policies' checks need (`Policy.check`) is required here, and given to them.
+ *
+ * It dies at start-up when the schemes the Tag declares cannot be what the backend reads (a Bearer backend under
+ * `apiKey`), or when an endpoint of `api` has a requirement but neither its group nor the endpoint uses the
+ * middleware. Each guarded endpoint carries its own guard: a server whose endpoints have guards this layer does not
+ * provide (an API other than `api`) does not start.
  *
  * @since 0.1.0
  * @category layers
@@ -180,26 +323,41 @@ export const layer = <I, Id extends string, Groups extends HttpApiGroup.HttpApiG
     readonly provides: typeof CurrentAuthentication
   },
   api: HttpApi.HttpApi<Id, Groups, E, R>
-): Layer.Layer<I, never, AuthenticationBackend> =>
+): Layer.Layer<
+  I | Guard.FromGroups<Groups>,
+  never,
+  AuthenticationBackend | Guard.Context<Guard.FromGroups<Groups>>
+> =>
   Layer.merge(
-    Layer.effect(
-      tag,
+    Layer.effectContext(
       Effect.gen(function*() {
         const backend = yield* AuthenticationBackend
-        const table = yield* Effect.try({
-          try: () =>
-            internal.routeTable(
-              api as unknown as HttpApi.HttpApi.AnyWithProps,
-              tag.key,
-              (annotations) => Context.getOption(annotations, Requirement)
-            ),
+        const services = yield* Effect.context<never>()
+        const middleware = tag as unknown as HttpApiMiddleware.TagClassAny
+        if (HttpApiMiddleware.isSecurity(middleware)) {
+          const mismatch = internal.schemeMismatch(tag.key, middleware.security, backend.challenges)
+          if (mismatch !== undefined) return yield* Effect.dieMessage(mismatch)
+        }
+        const guards = yield* Effect.try({
+          try: () => internal.guards(api as unknown as HttpApi.HttpApi.AnyWithProps, tag.key),
           catch: (error) => error
         }).pipe(Effect.orDie)
-        return internal.service(tag as any, internal.makeAuthenticate(backend, table))
+        let context: Context.Context<any> = Context.make(
+          tag,
+          internal.service(middleware, internal.makeAuthenticate(backend))
+        )
+        for (const guard of guards) {
+          context = Context.add(
+            context,
+            guard as Context.Tag<any, any>,
+            Effect.succeed(internal.endpointRequirement(guard[internal.GuardTypeId], services))
+          )
+        }
+        return context as Context.Context<I | Guard.FromGroups<Groups>>
       })
     ),
     renderErrors
-  )
+  ) as any
 
 // --- requirements on endpoints ---------------------------------------------------------------------------------------
 
@@ -210,17 +368,44 @@ export const layer = <I, Id extends string, Groups extends HttpApiGroup.HttpApiG
  * @category annotations
  */
 export class Requirement extends Context.Tag("effect-auth/HttpApiAuthentication/Requirement")<Requirement, {
-  readonly requirement: string | ReadonlyArray<string> | Policy.Policy<never>
+  readonly requirement: string | ReadonlyArray<string> | Policy.Policy<any>
   readonly options: RequiresOptions | undefined
 }>() {}
 
+type Served = CurrentUser | CurrentCredentials | HttpRouter.HttpRouter.Provided
+
+// what a policy's checks need beyond the request and the user (`not(scope(…))` infers `unknown`: it needs nothing)
+type Needs<P> = unknown extends Policy.Policy.Context<P> ? never : Exclude<Policy.Policy.Context<P>, Served>
+
+const guarded = (self: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps, what: string) => {
+  if (Array.from(self.middlewares).some(internal.isGuard)) {
+    // two guards would hide one another: one requirement per endpoint, combined with Policy.all when needed
+    throw new Error(
+      `HttpApiAuthentication: endpoint "${self.name}" (${self.method} ${self.path}) already has a requirement; ${what} ` +
+        `would hide it: combine them in one requires(Policy.all(…))`
+    )
+  }
+}
+
+const withTransform = (
+  self: HttpApiEndpoint.HttpApiEndpoint.AnyWithProps,
+  transform: (operation: Record<string, any>) => Record<string, any>
+): HttpApiEndpoint.HttpApiEndpoint.AnyWithProps => {
+  const previous = Context.getOption(self.annotations, OpenApi.Transform)
+  return self.annotate(
+    OpenApi.Transform,
+    previous._tag === "Some" ? (operation) => transform(previous.value(operation)) : transform
+  ) as any
+}
+
 /**
  * Declares what an endpoint requires, as `requires` from `"effect-auth"` does for a handler: one scope, all of
- * several scopes (`[]` for none: anonymous requests pass), or a `Policy` without effectful dependencies.
- * The middleware enforces it before the handler runs (same statuses, challenge and options as `requires`), the
- * endpoint documents the denials it can answer with, and the OpenAPI operation lists the scopes in its `security`:
- * `[{ basic: ["admin"] }]` for `"admin"`; one alternative per branch of a `Policy.any`; a `{}` alternative
- * (authentication optional) when anonymous requests pass. Apply other `OpenApi.Transform` annotations before it.
+ * several scopes (`[]` for none: anonymous requests pass), or a `Policy`, effectful checks included (what they need
+ * becomes a requirement of {@link layer}). The middleware enforces it before the handler runs (same statuses,
+ * challenge and options as `requires`), the endpoint lists the denials it can answer with as they are sent, and the
+ * OpenAPI operation lists the scopes in its `security`: `[{ basic: ["admin"] }]` for `"admin"`; one alternative per
+ * branch of a `Policy.any`; a `{}` alternative when an anonymous request can pass; the policy in full in its
+ * description. One per endpoint; apply other `OpenApi.Transform` annotations before it.
  *
  * @example
  * ```ts
@@ -239,8 +424,8 @@ export class Requirement extends Context.Tag("effect-auth/HttpApiAuthentication/
  * @since 0.1.0
  * @category combinators
  */
-export const requires = (
-  requirement: string | ReadonlyArray<string> | Policy.Policy<never>,
+export const requires = <const P extends RequirementInput>(
+  requirement: P,
   options?: RequiresOptions | undefined
 ) => {
   const transform = internal.securityTransform(requirement)
@@ -265,18 +450,20 @@ export const requires = (
     Payload,
     Headers,
     Success,
-    Error | Unauthorized | Forbidden | NotFound | LoginRedirect,
-    R,
+    | Error
+    | PermissionDenied.Unauthorized
+    | PermissionDenied.Forbidden
+    | PermissionDenied.NotFound
+    | PermissionDenied.LoginRedirect,
+    R | Guard<Needs<P>>,
     RE
   > => {
-    const previous = Context.getOption(self.annotations, OpenApi.Transform)
-    const annotated = self
-      .annotate(Requirement, { requirement, options })
-      .annotate(
-        OpenApi.Transform,
-        previous._tag === "Some" ? (operation) => transform(previous.value(operation)) : transform
-      )
-    // the denials this endpoint can answer with, each with its status in the document
+    const endpoint = self as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
+    guarded(endpoint, `requires(${JSON.stringify(String(requirement))})`)
+    const value = { requirement, options, optional: false }
+    const annotated = withTransform(endpoint.annotate(Requirement, { requirement, options }), transform)
+      .middleware(internal.makeGuard(value, endpoint.method, endpoint.path) as any)
+    // the denials this endpoint can answer with, each with its status and its body in the document
     return (options?.redirect !== undefined
       ? annotated.addError(LoginRedirect).addError(Forbidden)
       : options?.status === 404
@@ -285,4 +472,54 @@ export const requires = (
       ? annotated.addError(Forbidden)
       : annotated.addError(Unauthorized).addError(Forbidden)) as any
   }
+}
+
+/**
+ * Lets an endpoint take the user optionally: credentials that are refused (a wrong password, a malformed header)
+ * make the request anonymous instead of failing it, so the handler always gets a user, `UnauthenticatedUser` when
+ * none was accepted (Effect's own `optional: true` would run the handler without one). A backend that cannot decide
+ * (`ServiceUnavailable`) still fails the request. OpenAPI lists `{}` first in the operation's `security`.
+ *
+ * @example
+ * ```ts
+ * import { HttpApiEndpoint, HttpApiSchema } from "@effect/platform"
+ * import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+ *
+ * const home = HttpApiEndpoint.get("home", "/").addSuccess(HttpApiSchema.Text()).pipe(HttpApiAuthentication.optional)
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const optional = <
+  Name extends string,
+  Method extends HttpMethod,
+  Path,
+  UrlParams,
+  Payload,
+  Headers,
+  Success,
+  Error,
+  R,
+  RE
+>(
+  self: HttpApiEndpoint.HttpApiEndpoint<Name, Method, Path, UrlParams, Payload, Headers, Success, Error, R, RE>
+): HttpApiEndpoint.HttpApiEndpoint<
+  Name,
+  Method,
+  Path,
+  UrlParams,
+  Payload,
+  Headers,
+  Success,
+  Error,
+  R | Guard<never>,
+  RE
+> => {
+  const endpoint = self as unknown as HttpApiEndpoint.HttpApiEndpoint.AnyWithProps
+  guarded(endpoint, "optional")
+  return withTransform(endpoint, internal.optionalTransform)
+    .middleware(
+      internal.makeGuard({ requirement: [], options: undefined, optional: true }, endpoint.method, endpoint.path) as any
+    ) as any
 }

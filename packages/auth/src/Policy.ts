@@ -184,7 +184,7 @@ export const any = <const Policies extends ReadonlyArray<Policy<any>>>(
  * @since 0.1.0
  * @category constructors
  */
-export const not = <R>(policy: Policy<R>): Not<R> => new Not({ policy })
+export const not = <P extends Policy<any>>(policy: P): Not<Policy.Context<P>> => new Not({ policy })
 
 /**
  * @since 0.1.0

@@ -5,8 +5,9 @@
  * @since 0.1.0
  */
 import * as HttpApp from "@effect/platform/HttpApp"
-import type * as HttpRouter from "@effect/platform/HttpRouter"
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
 import type * as Layer from "effect/Layer"
@@ -17,26 +18,32 @@ import { AuthCredentials } from "./AuthCredentials.js"
 import type { Authenticate } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { Authentication } from "./CurrentUser.js"
-import { provideAuthentication } from "./internal/provide.js"
+import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
 import { SimpleUser, UnauthenticatedUser } from "./User.js"
 import type { User } from "./User.js"
 
 /**
- * Who a test acts as: a user and the scopes granted, or anonymous.
+ * Who a test acts as: a user and the scopes granted, or anonymous. Every principal has a `user` and `credentials`
+ * (anonymous: `UnauthenticatedUser` and no scopes), as every request has.
  *
  * @since 0.1.0
  * @category models
  */
 export type Principal =
-  | { readonly _tag: "Anonymous" }
+  | { readonly _tag: "Anonymous"; readonly user: UnauthenticatedUser; readonly credentials: AuthCredentials }
   | { readonly _tag: "User"; readonly user: User; readonly credentials: AuthCredentials }
 
 /**
+ * The anonymous principal: what the middleware gives a request the backend answers `None` for.
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const anonymous: Principal = { _tag: "Anonymous" }
+export const anonymous: Principal = {
+  _tag: "Anonymous",
+  user: new UnauthenticatedUser(),
+  credentials: new AuthCredentials()
+}
 
 /**
  * A principal: a `SimpleUser` by name, or the app's own user, with the scopes granted.
@@ -51,31 +58,136 @@ export const principal = (user: User | string, scopes: Iterable<string> = []): P
 })
 
 /**
+ * @since 0.2.0
+ * @category models
+ */
+export interface RunAsOptions {
+  /**
+   * The app's `WWW-Authenticate` challenge(s), so that an anonymous denial is a 401 `Unauthorized` as in the app.
+   * By default, those of the `AuthenticationBackend` in the context if there is one (provide the app's backend
+   * Layer); else none, and an anonymous denial is a 403.
+   */
+  readonly challenge?: string | ReadonlyArray<string> | undefined
+  /**
+   * The request the handler runs in: `"METHOD /path?query"`, `"/path?query"` (a GET) or an `HttpServerRequest`.
+   * Provides `HttpServerRequest` and `ParsedSearchParams`; `requires(…, { redirect })` needs it for its 303 (its
+   * `next` is this path and query).
+   */
+  readonly request?: string | HttpServerRequest.HttpServerRequest | undefined
+  /**
+   * The route's path parameters (`{ id: "1" }` for `/posts/:id`): provides the `RouteContext` that
+   * `HttpRouter.params` and `HttpRouter.schemaPathParams` read (also in `HttpLayerRouter` routes).
+   */
+  readonly params?: Readonly<Record<string, string | undefined>> | undefined
+}
+
+/**
+ * @since 0.2.0
+ */
+export declare namespace RunAsOptions {
+  /**
+   * What `runAs` provides with these options, beside the user and the credentials.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export type Provided<O> =
+    | (O extends { readonly request: string | HttpServerRequest.HttpServerRequest }
+      ? HttpServerRequest.HttpServerRequest | HttpServerRequest.ParsedSearchParams
+      : never)
+    | (O extends { readonly params: Readonly<Record<string, string | undefined>> } ? HttpRouter.RouteContext : never)
+}
+
+/**
  * Runs a handler (or a whole app) as `principal`, without a backend or a middleware: it sees `CurrentUser` and
- * `CurrentCredentials` as the middleware would set them.
+ * `CurrentCredentials` as the middleware would set them. No request is needed; give one (and route parameters) in
+ * `options` when the handler reads them.
  *
  * @example
  * ```ts
  * import { requires } from "effect-auth"
  * import * as Testing from "effect-auth/Testing"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
  * import { Effect } from "effect"
  *
  * const handler = Effect.succeed("secret").pipe(requires("admin"))
  * const asAdmin = handler.pipe(Testing.runAs(Testing.principal("alice", ["admin"])))
+ * // anonymous denials are 401s with the app's challenge, as in the app
+ * const asAnyone = handler.pipe(Testing.runAs(Testing.anonymous, { challenge: `Basic realm="app"` }))
+ * // a handler that reads its route's parameters and the request
+ * const post = Effect.map(HttpRouter.params, (params) => HttpServerResponse.text(`post ${params["id"]}`))
+ * const asBob = post.pipe(Testing.runAs(Testing.principal("bob"), { request: "GET /posts/1", params: { id: "1" } }))
  * ```
  *
  * @since 0.1.0
  * @category combinators
  */
-export const runAs =
-  (principal: Principal) =>
-  <A, E, R>(self: Effect.Effect<A, E, R>): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-    provideAuthentication(
-      self,
-      principal._tag === "Anonymous"
-        ? new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
-        : new Authentication(principal.user, principal.credentials, undefined)
+export const runAs = <const O extends RunAsOptions = RunAsOptions>(principal: Principal, options?: O) => {
+  const given = options?.challenge
+  const explicit = given === undefined ? undefined : typeof given === "string" ? given : given.join(", ")
+  const request = options?.request === undefined
+    ? undefined
+    : typeof options.request === "string"
+    ? fromTarget(options.request)
+    : options.request
+  const params = options?.params
+  return <A, E, R>(
+    self: Effect.Effect<A, E, R>
+  ): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials | RunAsOptions.Provided<O>>> =>
+    Effect.flatMap(
+      explicit === undefined
+        ? Effect.map(Effect.serviceOption(AuthenticationBackend), (backend) =>
+          backend._tag === "Some" ? backend.value.anonymous.challenge : undefined)
+        : Effect.succeed(explicit),
+      (challenge) => {
+        // a fresh context for the run, built from nothing the caller holds: the caller's context is never written to
+        let context: Context.Context<any> = Context.make(
+          CurrentAuthentication,
+          new Authentication(principal.user, principal.credentials, challenge)
+        )
+        if (request !== undefined) {
+          context = Context.add(
+            Context.add(context, HttpServerRequest.HttpServerRequest, request),
+            HttpServerRequest.ParsedSearchParams,
+            HttpServerRequest.searchParamsFromURL(new URL(request.originalUrl, "http://localhost"))
+          )
+        }
+        if (params !== undefined) {
+          context = Context.add(context, HttpRouter.RouteContext, {
+            [HttpRouter.RouteContextTypeId]: HttpRouter.RouteContextTypeId,
+            params,
+            route: HttpRouter.makeRoute(
+              request?.method ?? "*",
+              (request === undefined
+                ? "*"
+                : new URL(request.originalUrl, "http://localhost").pathname) as HttpRouter.PathInput,
+              Effect.dieMessage("Testing.runAs: a synthetic route has no handler")
+            )
+          })
+        }
+        return Effect.provide(self, context) as Effect.Effect<A, E, any>
+      }
     )
+}
+
+// "PUT /posts/1?x=y" or "/posts/1": a request with no body, from nowhere
+const fromTarget = (target: string): HttpServerRequest.HttpServerRequest => {
+  const space = target.indexOf(" ")
+  const [method, path] = space === -1 ? ["GET", target] : [target.slice(0, space), target.slice(space + 1)]
+  return HttpServerRequest.fromWeb(new Request(`http://localhost${path}`, { method }))
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface LayerOptions {
+  /**
+   * The app's `WWW-Authenticate` challenge(s), so that anonymous denials are 401s as in the app (by default none:
+   * 403s). `(yield* AuthenticationBackend).challenges` gives a backend's.
+   */
+  readonly challenge?: string | ReadonlyArray<string> | undefined
+}
 
 /**
  * A backend that answers `principal` for every request: serve a whole app (middleware included) as that user.
@@ -83,8 +195,8 @@ export const runAs =
  * @since 0.1.0
  * @category layers
  */
-export const layer = (principal: Principal): Layer.Layer<AuthenticationBackend> =>
-  AuthenticationBackend.layer(AuthenticationBackend.make(authenticateAs(principal)))
+export const layer = (principal: Principal, options?: LayerOptions): Layer.Layer<AuthenticationBackend> =>
+  AuthenticationBackend.layer(AuthenticationBackend.make(authenticateAs(principal), { challenge: options?.challenge }))
 
 const authenticateAs = (principal: Principal): Authenticate =>
   Effect.succeed(
@@ -113,20 +225,57 @@ export const arbitraryCredentials = (scopes?: ReadonlyArray<string>): FastCheck.
     : FastCheck.subarray([...scopes])).map((granted) => new AuthCredentials(granted))
 
 /**
- * Arbitrary principals: anonymous, or a user with some of `scopes`.
+ * @since 0.2.0
+ * @category models
+ */
+export interface ArbitraryPrincipalOptions {
+  /**
+   * The users to draw from: the app's own (`[alice, bob]`, so that rules about a user's own data are exercised),
+   * or an arbitrary of them. By default, arbitrary `SimpleUser`s.
+   */
+  readonly users?: ReadonlyArray<User> | FastCheck.Arbitrary<User> | undefined
+  /** The scopes to grant subsets of. By default, short random names. */
+  readonly scopes?: ReadonlyArray<string> | undefined
+  /** Whether anonymous is drawn too (default `true`). */
+  readonly anonymous?: boolean | undefined
+}
+
+/**
+ * Arbitrary principals: anonymous, or a user with some of `scopes`. Give the app's own users and scopes as options
+ * (`{ users: [alice, bob], scopes: ["editor"] }`), or the scopes alone.
  *
  * @since 0.1.0
  * @category arbitraries
  */
-export const arbitraryPrincipal = (scopes?: ReadonlyArray<string>): FastCheck.Arbitrary<Principal> =>
-  FastCheck.oneof(
-    FastCheck.constant(anonymous),
-    FastCheck.tuple(arbitraryUser, arbitraryCredentials(scopes)).map(([user, credentials]): Principal => ({
-      _tag: "User",
-      user: user as unknown as User,
-      credentials
-    }))
-  )
+export const arbitraryPrincipal = (
+  options?: ReadonlyArray<string> | ArbitraryPrincipalOptions
+): FastCheck.Arbitrary<Principal> => {
+  const { anonymous: withAnonymous = true, scopes, users }: ArbitraryPrincipalOptions = options === undefined
+    ? {}
+    : isScopes(options)
+    ? { scopes: options }
+    : options
+  const user: FastCheck.Arbitrary<User> = users === undefined
+    ? arbitraryUser as unknown as FastCheck.Arbitrary<User>
+    : Array.isArray(users)
+    ? fromUsers(users)
+    : users as FastCheck.Arbitrary<User>
+  const authenticated = FastCheck.tuple(user, arbitraryCredentials(scopes)).map(([user, credentials]): Principal => ({
+    _tag: "User",
+    user,
+    credentials
+  }))
+  return withAnonymous ? FastCheck.oneof(FastCheck.constant(anonymous), authenticated) : authenticated
+}
+
+const fromUsers = (users: ReadonlyArray<User>): FastCheck.Arbitrary<User> => {
+  // an empty list would make every property vacuous: say so at once
+  if (users.length === 0) throw new TypeError("Testing.arbitraryPrincipal: `users` is empty")
+  return FastCheck.constantFrom(...users)
+}
+
+const isScopes = (options: ReadonlyArray<string> | ArbitraryPrincipalOptions): options is ReadonlyArray<string> =>
+  Array.isArray(options)
 
 /**
  * The `"METHOD /path"` of every route of a router, for {@link accessTable}. Path parameters stay as written

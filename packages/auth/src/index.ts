@@ -40,11 +40,26 @@ export * as Basic from "./Basic.js"
 export * as Bearer from "./Bearer.js"
 
 /**
+ * Your body, our headers: an error's own response (status, `WWW-Authenticate`, `Location`, `Retry-After`) with the
+ * body you choose.
+ *
+ * @since 0.2.0
+ */
+export * as ErrorResponse from "./ErrorResponse.js"
+
+/**
  * HttpApi: the user and credentials in HttpApi handlers, scopes enforced and documented in OpenAPI.
  *
  * @since 0.1.0
  */
 export * as HttpApiAuthentication from "./HttpApiAuthentication.js"
+
+/**
+ * HttpLayerRouter: authentication before routing for every route, errors rendered with `catchTag`.
+ *
+ * @since 0.2.0
+ */
+export * as HttpLayerRouterAuthentication from "./HttpLayerRouterAuthentication.js"
 
 /**
  * Password hashing (scrypt) and constant-time comparison of secrets.
