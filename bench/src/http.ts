@@ -5,7 +5,8 @@
  * server's CPU time per request (steadier than throughput on a shared machine), and the ratios auth/plain
  * (the target is >= 0.95).
  *
- * Run: pnpm bench:http  (PAIRS=n, DURATION=seconds per burst, VARIANT=auth|middleware-only against plain)
+ * Run: pnpm bench:http  (PAIRS=n, DURATION=seconds per burst, VARIANT=auth|middleware-only|anonymous|plain2 against
+ * plain; DUAL=0 serves the two apps from two processes instead of one, SERVER_JS=1 runs the compiled server)
  *
  * Last results (2026-11-29; see ../README.md for how to read them on this shared host):
  *   plain: 7494 req/s, 138.3 µs CPU/request
@@ -20,15 +21,19 @@ import { fileURLToPath } from "node:url"
 const duration = Number(process.env["DURATION"] ?? 2)
 const rounds = Number(process.env["PAIRS"] ?? 21)
 const server = fileURLToPath(new URL("./server.ts", import.meta.url))
+const serverJs = fileURLToPath(new URL("../build/src/server.js", import.meta.url))
 const authorization = `Basic ${Buffer.from("alice:wonderland").toString("base64")}`
 
-const start = async (variant: string) => {
+const start = async (...variant: Array<string>) => {
   // the library as it ships (its built dist/, as `pnpm bench` builds it first), not its sources through tsx
-  const child = spawn(process.execPath, ["--import", "tsx", server, variant], {
+  // SERVER_JS=1 runs the compiled server (`tsc -b` in bench/) with no tsx loader thread
+  const args = process.env["SERVER_JS"] ? [serverJs, ...variant] : ["--import", "tsx", server, ...variant]
+  const child = spawn(process.execPath, args, {
     stdio: ["ignore", "pipe", "inherit", "ipc"]
   })
   const [chunk] = await once(child.stdout!, "data")
-  return { child, port: Number(String(chunk).trim()) }
+  const ports = String(chunk).trim().split(" ").map(Number)
+  return { child, port: ports[0]!, ports }
 }
 
 interface Sample {
@@ -55,8 +60,13 @@ const burst = async (server: Server, seconds: number): Promise<Sample> => {
 
 // Both servers run side by side and take turns in short bursts: the machine's drift (this one shares its host)
 // then hits both alike, and each pair of neighbouring bursts gives one ratio; the median ratio is reported.
-const plainServer = await start("plain")
-const authServer = await start(process.env["VARIANT"] ?? "auth")
+// by default both apps run in ONE process on two ports, so that no difference between two processes (JIT decisions, where
+// the OS schedules them) counts as a difference between the apps; each burst's CPU delta then belongs to one app
+const variantName = process.env["VARIANT"] ?? "auth"
+const dual = process.env["DUAL"] !== "0"
+const [plainServer, authServer] = dual
+  ? await start("plain", variantName).then((s) => [s, { ...s, port: s.ports[1]! }] as const)
+  : [await start("plain"), await start(variantName)] as const
 try {
   await burst(plainServer, 2) // warm-up
   await burst(authServer, 2)
@@ -94,5 +104,5 @@ try {
   )
 } finally {
   plainServer.child.kill()
-  authServer.child.kill()
+  if (!dual) authServer.child.kill()
 }

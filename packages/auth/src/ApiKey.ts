@@ -13,7 +13,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
 import * as skeleton from "./internal/credentials.js"
 import { scrubHeader, scrubSpans, scrubUrl } from "./internal/traces.js"
@@ -134,7 +134,7 @@ export interface Options<R> extends Source {
    */
   readonly verify: (
     key: Redacted.Redacted<string>
-  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests, R>
 }
 
 /**

@@ -9,7 +9,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import { AuthCredentials } from "./AuthCredentials.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { Authentication } from "./CurrentUser.js"
 import { UnauthenticatedUser } from "./User.js"
 import type { User } from "./User.js"
@@ -32,7 +32,7 @@ export type AuthResult = Option.Option<readonly [AuthCredentials, User]>
  */
 export type Authenticate = Effect.Effect<
   AuthResult,
-  AuthenticationError | ServiceUnavailable,
+  AuthenticationError | ServiceUnavailable | TooManyRequests,
   HttpServerRequest.HttpServerRequest
 >
 

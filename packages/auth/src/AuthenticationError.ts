@@ -168,3 +168,44 @@ const render = (error: AuthenticationError): HttpServerResponse.HttpServerRespon
       ? { status: error.status }
       : { status: error.status, headers: { "www-authenticate": error.challenge } }
   )
+
+/**
+ * Too many failed attempts lately, for this username or from this address (`Basic`'s `throttle`): 429 with
+ * `Retry-After`. Neither a refusal of the credentials (they were not checked) nor a denial, so in neither family: its
+ * own `_tag`, like `ServiceUnavailable`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class TooManyRequests extends Schema.TaggedError<TooManyRequests>("effect-auth/TooManyRequests")(
+  "TooManyRequests",
+  {
+    /** What was throttled, for logs; the client only sees `Too Many Requests`. */
+    reason: Schema.String,
+    /** Seconds after which the client may try again. */
+    retryAfter: Schema.Int
+  },
+  HttpApiSchema.annotations({ status: 429, description: "Too many failed attempts; try again later" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 429 as const
+  /** @since 0.2.0 */
+  get status(): 429 {
+    return 429
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(
+      HttpServerResponse.text("Too Many Requests", {
+        status: 429,
+        headers: { "retry-after": String(this.retryAfter) }
+      })
+    )
+  }
+}
+
+/**
+ * @since 0.2.0
+ * @category guards
+ */
+export const isTooManyRequests = (u: unknown): u is TooManyRequests => u instanceof TooManyRequests

@@ -7,10 +7,12 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, TooManyRequests } from "./AuthenticationError.js"
+import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication } from "./CurrentUser.js"
 import { provideAuthentication, withService } from "./internal/provide.js"
@@ -26,9 +28,14 @@ export interface AuthenticationMiddlewareOptions<EH, RH> {
    * it with `Effect.catchTag`), and renders itself when nothing handles it (400 `text/plain` for invalid credentials).
    */
   readonly onError: (
-    error: AuthenticationError | ServiceUnavailable,
+    error: AuthenticationError | ServiceUnavailable | TooManyRequests,
     request: HttpServerRequest.HttpServerRequest
   ) => Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH>
+  /**
+   * How long the backend may take (a store or key set that hangs): past it, the request gets `ServiceUnavailable`
+   * (503, `Retry-After`), and the backend's work is interrupted. No limit by default.
+   */
+  readonly timeout?: Duration.DurationInput | undefined
 }
 
 /**
@@ -38,10 +45,11 @@ export interface AuthenticationMiddlewareOptions<EH, RH> {
  * @since 0.2.0
  * @category models
  */
-export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable, RH = never> = HttpApp.Default<
-  E | EH,
-  Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
->
+export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable | TooManyRequests, RH = never> =
+  HttpApp.Default<
+    E | EH,
+    Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
+  >
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
 
@@ -75,9 +83,11 @@ const isForeignWebSocket = (
 
 const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
   const onError = options.onError
+  const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
+  const timedOut = () => new ServiceUnavailable({ reason: "AuthenticationBackend timed out", retryAfter: 1 })
   return <E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R, EH, RH> => {
     const onFailure = (
-      cause: Cause.Cause<AuthenticationError | ServiceUnavailable>
+      cause: Cause.Cause<AuthenticationError | ServiceUnavailable | TooManyRequests>
     ): Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH | HttpServerRequest.HttpServerRequest> => {
       const failure = Cause.failureOption(cause)
       if (failure._tag === "Some") {
@@ -96,7 +106,12 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
     ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> => {
       const anonymous = provideAuthentication(app, backend.anonymous)
       const challenge = backend.anonymous.challenge
-      const authenticated = Effect.matchCauseEffect(backend.authenticate, {
+      const authenticate = timeout === undefined
+        ? backend.authenticate
+        // the platform runs apps uninterruptibly, and a timeout cannot cut short what cannot be interrupted: the
+        // backend (a read-only check) is made interruptible, so that a hanging one is abandoned, not waited for
+        : Effect.timeoutFail(Effect.interruptible(backend.authenticate), { duration: timeout, onTimeout: timedOut })
+      const authenticated = Effect.matchCauseEffect(authenticate, {
         onFailure,
         onSuccess: (result: AuthResult) =>
           result._tag === "None"
@@ -125,7 +140,7 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
   }
 }
 
-const defaultMiddleware = make<AuthenticationError | ServiceUnavailable, never>({})
+const defaultMiddleware = make<AuthenticationError | ServiceUnavailable | TooManyRequests, never>({})
 
 /**
  * Starlette's `AuthenticationMiddleware`: runs the `AuthenticationBackend` on every request (HTTP and websocket
@@ -157,11 +172,16 @@ const defaultMiddleware = make<AuthenticationError | ServiceUnavailable, never>(
 export const AuthenticationMiddleware: {
   <E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R>
   /**
-   * The middleware with options: Starlette's `on_error`.
+   * The middleware with options: Starlette's `on_error`, a `timeout` for the backend.
    *
    * @since 0.2.0
    */
-  readonly make: <EH, RH>(
-    options: AuthenticationMiddlewareOptions<EH, RH>
-  ) => <E, R>(app: HttpApp.Default<E, R>) => Authenticated<E, R, EH, RH>
+  readonly make: {
+    <EH, RH>(
+      options: AuthenticationMiddlewareOptions<EH, RH>
+    ): <E, R>(app: HttpApp.Default<E, R>) => Authenticated<E, R, EH, RH>
+    (
+      options: { readonly timeout: Duration.DurationInput }
+    ): <E, R>(app: HttpApp.Default<E, R>) => Authenticated<E, R>
+  }
 } = Object.assign(<E, R>(app: HttpApp.Default<E, R>): Authenticated<E, R> => defaultMiddleware(app), { make })

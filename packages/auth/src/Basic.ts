@@ -3,7 +3,7 @@
  *
  * @since 0.1.0
  */
-import type * as Effect from "effect/Effect"
+import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
@@ -11,10 +11,13 @@ import * as Redacted from "effect/Redacted"
 import { Buffer, isUtf8 } from "node:buffer"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials } from "./AuthenticationError.js"
 import { credentialsFor } from "./internal/authorization.js"
 import * as skeleton from "./internal/credentials.js"
+import * as internalThrottle from "./internal/throttle.js"
+import type * as Throttle from "./Throttle.js"
+import { ThrottleStore } from "./Throttle.js"
 
 /**
  * What a Basic `Authorization` header holds. The password is `Redacted` from the moment it is parsed.
@@ -73,12 +76,18 @@ export interface Options<R> {
   readonly verify: (
     username: string,
     password: Redacted.Redacted<string>
-  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests, R>
   /**
    * The protection space, sent in the `WWW-Authenticate: Basic realm="…", charset="UTF-8"` challenge with which
    * `requires` answers an anonymous request (401). Without it, denials stay Starlette's 403.
    */
   readonly realm?: string | undefined
+  /**
+   * Throttles failed logins (a `None` or an `AuthenticationError` from `verify`) per username and per client address,
+   * before `verify` runs: beyond the limits, `TooManyRequests` (429, `Retry-After`). Counts are kept by the
+   * `ThrottleStore` service, which the backend then requires (`ThrottleStore.layerMemory()` for one process).
+   */
+  readonly throttle?: Throttle.Options | undefined
 }
 
 /**
@@ -100,13 +109,49 @@ const read = (request: { readonly headers: { readonly [name: string]: string | u
  * @since 0.2.0
  * @category constructors
  */
-export const make = <R = never>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R> =>
-  skeleton.make({
-    read,
-    verify: (credentials: Credentials) => options.verify(credentials.username, credentials.password),
-    challenge: options.realm === undefined ? undefined : challenge(options.realm),
-    method: "basic"
+export const make: {
+  <R = never>(
+    options: Options<R> & { readonly throttle: Throttle.Options }
+  ): Effect.Effect<AuthenticationBackend.Service, never, R | ThrottleStore>
+  <R = never>(
+    options: Options<R> & { readonly throttle?: undefined }
+  ): Effect.Effect<AuthenticationBackend.Service, never, R>
+} = <R>(options: Options<R>): Effect.Effect<AuthenticationBackend.Service, never, R | ThrottleStore> => {
+  const challengeOf = options.realm === undefined ? undefined : challenge(options.realm)
+  if (options.throttle === undefined) {
+    return skeleton.make({
+      read,
+      verify: (credentials: Credentials) => options.verify(credentials.username, credentials.password),
+      challenge: challengeOf,
+      method: "basic"
+    })
+  }
+  const limits = options.throttle
+  return Effect.flatMap(ThrottleStore, (store) => {
+    const guard = internalThrottle.make(limits, store)
+    return skeleton.make({
+      // the client's address travels with the credentials, read once with them
+      read: (request) =>
+        Either.map(
+          read(request),
+          Option.map((credentials): Attempt => ({ credentials, address: request.remoteAddress }))
+        ),
+      verify: ({ address, credentials }: Attempt) =>
+        guard(
+          credentials.username,
+          address,
+          options.verify(credentials.username, credentials.password)
+        ),
+      challenge: challengeOf,
+      method: "basic"
+    })
   })
+}
+
+interface Attempt {
+  readonly credentials: Credentials
+  readonly address: Option.Option<string>
+}
 
 /**
  * The Basic backend as a Layer; `verify`'s services are its requirements.
@@ -125,5 +170,10 @@ export const make = <R = never>(options: Options<R>): Effect.Effect<Authenticati
  * @since 0.1.0
  * @category layers
  */
-export const layer = <R = never>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R> =>
-  Layer.effect(AuthenticationBackend, make(options))
+export const layer: {
+  <R = never>(
+    options: Options<R> & { readonly throttle: Throttle.Options }
+  ): Layer.Layer<AuthenticationBackend, never, R | ThrottleStore>
+  <R = never>(options: Options<R> & { readonly throttle?: undefined }): Layer.Layer<AuthenticationBackend, never, R>
+} = <R>(options: Options<R>): Layer.Layer<AuthenticationBackend, never, R | ThrottleStore> =>
+  Layer.effect(AuthenticationBackend, make(options as Options<R> & { readonly throttle: Throttle.Options }))

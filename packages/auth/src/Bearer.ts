@@ -11,7 +11,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
 import { credentialsFor } from "./internal/authorization.js"
 import * as skeleton from "./internal/credentials.js"
@@ -104,7 +104,7 @@ export interface Options<R> {
    */
   readonly verify: (
     token: Redacted.Redacted<string>
-  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests, R>
   /** The protection space, sent in every challenge: `Bearer realm="…"`. */
   readonly realm?: string | undefined
 }

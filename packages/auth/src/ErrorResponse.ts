@@ -8,7 +8,7 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
 
 /**
@@ -17,7 +17,7 @@ import type { PermissionDenied } from "./PermissionDenied.js"
  * @since 0.2.0
  * @category models
  */
-export type Renderable = AuthenticationError | PermissionDenied | ServiceUnavailable
+export type Renderable = AuthenticationError | PermissionDenied | ServiceUnavailable | TooManyRequests
 
 /**
  * The body to send: `{ json }` (compact JSON, `application/json`) or `{ text }` (`text/plain`).

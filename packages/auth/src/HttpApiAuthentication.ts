@@ -185,6 +185,14 @@ const ServiceUnavailable = text(
   () => "Service Unavailable"
 )
 
+const TooManyRequests = text(
+  AuthenticationError.TooManyRequests,
+  Schema.Literal("Too Many Requests"),
+  { status: 429, description: "Too many failed attempts; try again later" },
+  () => new AuthenticationError.TooManyRequests({ reason: "", retryAfter: 1 }),
+  () => "Too Many Requests"
+)
+
 // --- the middleware --------------------------------------------------------------------------------------------------
 
 /**
@@ -194,7 +202,7 @@ const ServiceUnavailable = text(
  * @since 0.2.0
  * @category schemas
  */
-export const Failure = Schema.Union(InvalidCredentials, Unauthorized, ServiceUnavailable)
+export const Failure = Schema.Union(InvalidCredentials, Unauthorized, ServiceUnavailable, TooManyRequests)
 
 /**
  * The middleware that provides the user and the credentials and declares the security schemes: what {@link Tag} makes.
@@ -261,7 +269,7 @@ const renderErrors = HttpApiBuilder.middleware((app) =>
     app,
     (error: unknown) =>
       AuthenticationError.isAuthenticationError(error) || PermissionDenied.isPermissionDenied(error) ||
-      AuthenticationError.isServiceUnavailable(error),
+      AuthenticationError.isServiceUnavailable(error) || AuthenticationError.isTooManyRequests(error),
     (error) => HttpServerRespondable.toResponse(error as HttpServerRespondable.Respondable)
   ) as HttpApiBuilder.MiddlewareFn<never> extends (app: any) => infer A ? A : never
 )

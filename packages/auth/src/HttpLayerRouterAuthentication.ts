@@ -9,7 +9,7 @@ import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "./AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { AuthenticationMiddleware } from "./AuthenticationMiddleware.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
@@ -96,7 +96,7 @@ export const layer: Layer.Layer<
   never,
   | HttpLayerRouter.HttpRouter
   | HttpLayerRouter.Request<"GlobalRequires", AuthenticationBackend>
-  | HttpLayerRouter.Request.From<"GlobalError", AuthenticationError | ServiceUnavailable>
+  | HttpLayerRouter.Request.From<"GlobalError", AuthenticationError | ServiceUnavailable | TooManyRequests>
 > = register(AuthenticationMiddleware) as any
 
 /**

@@ -3,10 +3,16 @@
  *
  * @since 0.1.0
  */
+import * as Context from "effect/Context"
 import * as Data from "effect/Data"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
+import { availableParallelism } from "node:os"
+import type { ServiceUnavailable } from "./AuthenticationError.js"
+import * as internal from "./internal/verifier.js"
 
 const reveal = (secret: string | Redacted.Redacted<string>): string =>
   typeof secret === "string" ? secret : Redacted.value(secret)
@@ -265,4 +271,111 @@ export const needsRehash = (stored: string, options?: Options): boolean => {
   const parsed = parseHash(stored)
   return parsed === undefined || parsed.logN < logN || parsed.r < defaultR || parsed.p < defaultP ||
     parsed.salt.length < saltLength || parsed.key.length < keyLength
+}
+
+// the verifier's defaults. Hashes run on libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set), which file system
+// and DNS calls share: at most one hash per core (more only slow each other down), leaving one pool thread free.
+// Two waiting per running hash: a wait of about three hash times (about 1.2 s at the default cost) at worst.
+const threadPoolSize = Number(process.env["UV_THREADPOOL_SIZE"]) || 4
+const defaultConcurrency = Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1))
+const queuePerHash = 2
+// 1024 entries of about 150 bytes: a client that sends its password on every request hashes once per TTL
+const defaultCacheSize = 1024
+// the entry is tied to the stored hash, so a password change takes effect at once: the TTL only bounds how long a
+// success is remembered (a disabled account is the `verify` caller's lookup, which still runs on every request)
+const defaultCacheTtl = Duration.minutes(5)
+
+/**
+ * Options of {@link Verifier}.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface VerifierOptions {
+  /** How many accepted passwords to remember: 1024 unless given; 0 remembers none. */
+  readonly cacheSize?: number | undefined
+  /** How long an accepted password is remembered: 5 minutes unless given. */
+  readonly cacheTtl?: Duration.DurationInput | undefined
+  /** How many hashes may run at once: one per core, at most the libuv thread pool's size less one, unless given. */
+  readonly concurrency?: number | undefined
+  /** How many checks may wait for a turn (beyond them: `ServiceUnavailable` at once): twice `concurrency` unless given. */
+  readonly queue?: number | undefined
+}
+
+const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
+  const n = value ?? fallback
+  if (!Number.isInteger(n) || n < min) {
+    throw new TypeError(`Password.Verifier: \`${name}\` must be an integer >= ${min}`)
+  }
+  return n
+}
+
+/**
+ * @since 0.2.0
+ */
+export declare namespace Verifier {
+  /**
+   * A {@link verify} for servers: it remembers the passwords it accepted for a while, and bounds the hashing it does
+   * at once.
+   *
+   * @since 0.2.0
+   * @category models
+   */
+  export interface Service {
+    /**
+     * {@link verify}, answered from memory for a password accepted lately against the same stored hash, and
+     * `ServiceUnavailable` (503, `Retry-After: 1`) at once when too many checks are running or waiting.
+     */
+    readonly verify: (
+      password: string | Redacted.Redacted<string>,
+      stored: string
+    ) => Effect.Effect<boolean, ServiceUnavailable>
+  }
+}
+
+/**
+ * Checks passwords for a server, where every request may carry one (HTTP Basic): a client that sends the right
+ * password on every request pays for one hash per `cacheTtl`, not per request, and made-up credentials cannot take
+ * more than `concurrency` threads, or queue up without end. Make one per process and share it: its bound is the
+ * machine's.
+ *
+ * What it remembers is an HMAC, under a key drawn at random when it is made, of the stored hash and the password:
+ * never the password, nor anything that can be checked offline against one. Since the stored hash carries its own
+ * salt, a password change (a new stored hash) is never answered from memory. Wrong passwords are not remembered, so
+ * a flood of them cannot push the right ones out.
+ *
+ * @since 0.2.0
+ * @category tags
+ */
+export class Verifier extends Context.Tag("effect-auth/Password/Verifier")<Verifier, Verifier.Service>() {
+  /**
+   * A verifier (options are checked here: a wrong one is a defect).
+   *
+   * @since 0.2.0
+   * @category constructors
+   */
+  static make(options?: VerifierOptions): Effect.Effect<Verifier.Service> {
+    return Effect.suspend(() => {
+      const concurrency = count("concurrency", options?.concurrency, defaultConcurrency, 1)
+      return Effect.map(
+        internal.make(verify, {
+          cacheSize: count("cacheSize", options?.cacheSize, defaultCacheSize, 0),
+          cacheTtlMillis: Duration.toMillis(Duration.decode(options?.cacheTtl ?? defaultCacheTtl)),
+          concurrency,
+          queue: count("queue", options?.queue, queuePerHash * concurrency, 0)
+        }),
+        (verify) => Verifier.of({ verify })
+      )
+    })
+  }
+
+  /**
+   * A verifier as a Layer, to share one per process.
+   *
+   * @since 0.2.0
+   * @category layers
+   */
+  static layer(options?: VerifierOptions): Layer.Layer<Verifier> {
+    return Layer.effect(Verifier, Verifier.make(options))
+  }
 }

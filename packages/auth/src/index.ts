@@ -76,6 +76,13 @@ export * as Password from "./Password.js"
 export * as Policy from "./Policy.js"
 
 /**
+ * Throttling failed logins per username and per client address, and the store that counts them.
+ *
+ * @since 0.2.0
+ */
+export * as Throttle from "./Throttle.js"
+
+/**
  * Signed session cookies.
  *
  * @since 0.1.0

@@ -1,5 +1,6 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Fiber, Redacted, TestClock } from "effect"
+import { isServiceUnavailable } from "effect-auth"
 import * as Password from "effect-auth/Password"
 import * as FastCheck from "effect/FastCheck"
 import { scryptSync } from "node:crypto"
@@ -222,4 +223,126 @@ describe("Password", () => {
       }),
     { fastCheck: { numRuns: 30 } }
   )
+})
+
+describe("Password.Verifier", () => {
+  // One check at a time and none waiting: while `slow` runs, any check that needs a hash is refused at once (503),
+  // and one answered from memory is not. That tells, without timing anything, whether a check hashed.
+  const single = { concurrency: 1, queue: 0 } as const
+  const occupied = <A, E, R>(verifier: Password.Verifier.Service, slow: string, body: Effect.Effect<A, E, R>) =>
+    Effect.gen(function*() {
+      // a wrong password, so that it is never remembered and hashes each time
+      const running = yield* Effect.fork(verifier.verify("wrong", slow))
+      yield* Effect.yieldNow() // the fork takes the one slot and waits on scrypt's thread
+      const result = yield* body
+      assert.isFalse(yield* Fiber.join(running))
+      return result
+    })
+  // 2^15: 32 MiB, long enough (tens of milliseconds) to hold the slot while the body runs
+  const slowHash = Password.hash("slow", { logN: 15 })
+  const hashes = Effect.all({
+    slow: slowHash,
+    alice: Password.hash("wonderland", fast),
+    bob: Password.hash("builder", fast)
+  })
+  const hashes503 = <A, E, R>(check: Effect.Effect<A, E, R>) =>
+    Effect.map(Effect.flip(check), (error) => {
+      assert.isTrue(isServiceUnavailable(error))
+      assert.strictEqual((error as { retryAfter?: number }).retryAfter, 1)
+    })
+
+  it.effect("answers as verify does, and a right password again from memory, without hashing", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const verifier = yield* Password.Verifier.make(single)
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+      assert.isFalse(yield* verifier.verify("wonderlanD", stored.alice))
+      assert.isFalse(yield* verifier.verify("wonderland", "not a hash"))
+      yield* occupied(
+        verifier,
+        stored.slow,
+        Effect.gen(function*() {
+          assert.isTrue(yield* verifier.verify(Redacted.make("wonderland"), stored.alice)) // remembered
+          yield* hashes503(verifier.verify("wonderlanD", stored.alice)) // wrong passwords are not
+          yield* hashes503(verifier.verify("builder", stored.bob)) // never seen
+        })
+      )
+    }))
+
+  it.effect("a new stored hash (a password change) is never answered from memory", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const changed = yield* Password.hash("wonderland", fast) // same password, new salt: a reset
+      const verifier = yield* Password.Verifier.make(single)
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+      yield* occupied(verifier, stored.slow, hashes503(verifier.verify("wonderland", changed)))
+      const other = yield* Password.hash("new password", fast)
+      assert.isFalse(yield* verifier.verify("wonderland", other)) // the old password against the new hash
+    }))
+
+  it.effect("remembers for cacheTtl only", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const verifier = yield* Password.Verifier.make({ ...single, cacheTtl: "1 minute" })
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+      yield* TestClock.adjust("59 seconds")
+      yield* occupied(verifier, stored.slow, verifier.verify("wonderland", stored.alice))
+      yield* TestClock.adjust("1 second")
+      yield* occupied(verifier, stored.slow, hashes503(verifier.verify("wonderland", stored.alice)))
+    }))
+
+  it.effect("holds at most cacheSize entries, the least recently used going first; wrong passwords push none out", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const carol = yield* Password.hash("carol's", fast)
+      const verifier = yield* Password.Verifier.make({ ...single, cacheSize: 2 })
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+      assert.isTrue(yield* verifier.verify("builder", stored.bob))
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice)) // alice is now the most recent
+      for (let i = 0; i < 5; i++) assert.isFalse(yield* verifier.verify(`guess ${i}`, stored.bob))
+      assert.isTrue(yield* verifier.verify("carol's", carol)) // bob goes
+      yield* occupied(
+        verifier,
+        stored.slow,
+        Effect.gen(function*() {
+          assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+          assert.isTrue(yield* verifier.verify("carol's", carol))
+          yield* hashes503(verifier.verify("builder", stored.bob))
+        })
+      )
+    }))
+
+  it.effect("cacheSize 0 remembers nothing", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const verifier = yield* Password.Verifier.make({ ...single, cacheSize: 0 })
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice))
+      yield* occupied(verifier, stored.slow, hashes503(verifier.verify("wonderland", stored.alice)))
+    }))
+
+  it.effect("bounds the hashing: concurrency running, queue waiting, the rest refused at once with 503", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const verifier = yield* Password.Verifier.make({ concurrency: 1, queue: 2, cacheSize: 0 })
+      const running = yield* Effect.fork(verifier.verify("slow", stored.slow))
+      yield* Effect.yieldNow()
+      const first = yield* Effect.fork(verifier.verify("wonderland", stored.alice))
+      yield* Effect.yieldNow()
+      const second = yield* Effect.fork(verifier.verify("builder", stored.bob))
+      yield* Effect.yieldNow()
+      yield* hashes503(verifier.verify("wonderland", stored.alice))
+      assert.isTrue(yield* Fiber.join(running))
+      // the queue was served, in turn
+      assert.isTrue(yield* Fiber.join(first))
+      assert.isTrue(yield* Fiber.join(second))
+      assert.isTrue(yield* verifier.verify("wonderland", stored.alice)) // and the slots are free again
+    }))
+
+  it.effect("refuses wrong options as defects", () =>
+    Effect.gen(function*() {
+      for (const options of [{ concurrency: 0 }, { queue: -1 }, { cacheSize: 1.5 }]) {
+        const exit = yield* Effect.exit(Password.Verifier.make(options))
+        assert.isTrue(exit._tag === "Failure" && exit.cause._tag === "Die")
+      }
+    }))
 })

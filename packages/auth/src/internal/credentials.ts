@@ -4,7 +4,7 @@ import type * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import type { AuthResult } from "../AuthenticationBackend.js"
 import { AuthenticationBackend } from "../AuthenticationBackend.js"
-import type { AuthenticationError, ServiceUnavailable } from "../AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "../AuthenticationError.js"
 import { withContext } from "./provide.js"
 
 /**
@@ -13,7 +13,9 @@ import { withContext } from "./provide.js"
 export interface Skeleton<X, R> {
   /** `None` when the request does not present this credential (another backend may want it). */
   readonly read: (request: HttpServerRequest.HttpServerRequest) => Either.Either<Option.Option<X>, AuthenticationError>
-  readonly verify: (credential: X) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable, R>
+  readonly verify: (
+    credential: X
+  ) => Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests, R>
   /** What a credential that `verify` answers `None` for is: this error, or anonymous when absent. */
   readonly refused?: AuthenticationError | undefined
   readonly challenge?: string | ReadonlyArray<string> | undefined
@@ -42,7 +44,7 @@ export const make = <X, R>(skeleton: Skeleton<X, R>): Effect.Effect<Authenticati
       : (credential: X) =>
         Effect.flatMap(
           verify(credential),
-          (result): Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable> =>
+          (result): Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests> =>
             result._tag === "None" ? refused : Effect.succeed(result)
         )
     const authenticate = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {

@@ -7,7 +7,7 @@ import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
 import type { AuthenticationBackend } from "../AuthenticationBackend.js"
 import { isAuthenticationError } from "../AuthenticationError.js"
-import type { AuthenticationError, ServiceUnavailable } from "../AuthenticationError.js"
+import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "../AuthenticationError.js"
 import { Authentication, CurrentAuthentication } from "../CurrentUser.js"
 import type { PermissionDenied } from "../PermissionDenied.js"
 import * as Policy from "../Policy.js"
@@ -129,7 +129,7 @@ export const makeAuthenticate = (
   backend: AuthenticationBackend.Service
 ): Effect.Effect<
   Authentication,
-  AuthenticationError | ServiceUnavailable | PermissionDenied,
+  AuthenticationError | ServiceUnavailable | TooManyRequests | PermissionDenied,
   HttpServerRequest.HttpServerRequest
 > => {
   const challenge = backend.anonymous.challenge
@@ -148,7 +148,7 @@ export const makeAuthenticate = (
 
   return Effect.withFiberRuntime<
     Authentication,
-    AuthenticationError | ServiceUnavailable | PermissionDenied,
+    AuthenticationError | ServiceUnavailable | TooManyRequests | PermissionDenied,
     HttpServerRequest.HttpServerRequest
   >((fiber) => {
     // the endpoint's guard, run just before, says what it requires; an endpoint without one requires nothing

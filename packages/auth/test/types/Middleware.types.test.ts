@@ -26,7 +26,8 @@ import {
   CurrentCredentials,
   CurrentUser,
   Policy,
-  requires
+  requires,
+  TooManyRequests
 } from "effect-auth"
 import { expectTypeOf } from "vitest"
 
@@ -72,15 +73,17 @@ describe("types", () => {
       AuthenticationBackend | HttpServerRequest.HttpServerRequest
     >()
     expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<
-      HttpServerError.RouteNotFound | InvalidCredentials | RejectedCredentials | ServiceUnavailable
+      HttpServerError.RouteNotFound | InvalidCredentials | RejectedCredentials | ServiceUnavailable | TooManyRequests
     >()
   })
 
   it("onError takes the AuthenticationError and ServiceUnavailable out of E and adds what the handler needs", () => {
     const app = AuthenticationMiddleware.make({
       onError: (error) => {
-        expectTypeOf(error).toEqualTypeOf<InvalidCredentials | RejectedCredentials | ServiceUnavailable>()
-        expectTypeOf(error.status).toEqualTypeOf<400 | 401 | 503>()
+        expectTypeOf(error).toEqualTypeOf<
+          InvalidCredentials | RejectedCredentials | ServiceUnavailable | TooManyRequests
+        >()
+        expectTypeOf(error.status).toEqualTypeOf<400 | 401 | 503 | 429>()
         return HttpServerResponse.json({ error: error.message })
       }
     })(router)
@@ -134,7 +137,7 @@ describe("types", () => {
       })
     )
     expectTypeOf<Effect.Effect.Error<typeof refusalsCaught>>().toEqualTypeOf<
-      HttpServerError.RouteNotFound | ServiceUnavailable
+      HttpServerError.RouteNotFound | ServiceUnavailable | TooManyRequests
     >()
 
     const guarded = Effect.succeed(HttpServerResponse.empty()).pipe(
