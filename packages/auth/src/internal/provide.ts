@@ -1,7 +1,9 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
+import type * as Fiber from "effect/Fiber"
 import * as FiberRef from "effect/FiberRef"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import type { Authentication, CurrentCredentials, CurrentUser } from "../CurrentUser.js"
 import { CurrentAuthentication } from "../CurrentUser.js"
@@ -9,6 +11,7 @@ import { CurrentAuthentication } from "../CurrentUser.js"
 // FiberRuntime's own setter, which `Effect.locally` uses underneath; it is not on the public fiber type
 interface FiberRefSetter {
   setFiberRef<X>(fiberRef: FiberRef.FiberRef<X>, value: X): void
+  readonly currentRuntimeFlags: RuntimeFlags.RuntimeFlags
 }
 
 const key = CurrentAuthentication.key
@@ -19,35 +22,45 @@ const key = CurrentAuthentication.key
  * to, and is back when `self` ends, however it ends (success, failure, defect, interruption).
  *
  * This is `Effect.provideService` (or `Effect.locally` on the context, as `HttpRouter` does per route) with less
- * machinery: one masked frame restores the context, where those go through `acquireUseRelease`. Measured per request,
- * in-process: about 3.5 µs against 6.3 µs for `provideService` (bench/README.md).
+ * machinery: one frame restores the context, where those go through `acquireUseRelease`, and the interruption mask
+ * they need is skipped when the fiber is uninterruptible already (as every request served by the platform is).
  */
 export const provideAuthentication = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   authentication: Authentication
 ): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  Effect.uninterruptibleMask((restore) =>
-    Effect.withFiberRuntime<A, E, Exclude<R, CurrentUser | CurrentCredentials>>((fiber) => {
-      const setter = fiber as unknown as FiberRefSetter
-      const outer = fiber.getFiberRef(FiberRef.currentContext)
-      const map = new Map<string, unknown>()
-      // a forEach copy is cheaper than `new Map(map)` for the dozen entries a request's context holds
-      outer.unsafeMap.forEach((value, name) => map.set(name, value))
-      map.set(key, authentication)
-      // set inside the mask: no interruption can land between installing the copy and the frame that takes it back
-      setter.setFiberRef(FiberRef.currentContext, Context.unsafeMake(map) as Context.Context<never>)
-      return Effect.matchCauseEffect(restore(self) as Effect.Effect<A, E>, {
-        onFailure: (cause) => {
-          setter.setFiberRef(FiberRef.currentContext, outer)
-          return Exit.failCause(cause)
-        },
-        onSuccess: (value) => {
-          setter.setFiberRef(FiberRef.currentContext, outer)
-          return Exit.succeed(value)
-        }
-      })
-    })
+  Effect.withFiberRuntime<A, E, Exclude<R, CurrentUser | CurrentCredentials>>((fiber) =>
+    // the platform serves every request uninterruptibly: no mask is needed then, and none is paid for
+    RuntimeFlags.interruptible((fiber as unknown as FiberRefSetter).currentRuntimeFlags)
+      ? Effect.uninterruptibleMask((restore) => Effect.suspend(() => install(fiber, restore(self), authentication)))
+      : install(fiber, self, authentication)
   )
+
+// copies the fiber's context, adds the entry, installs the copy, and takes it back when `self` ends; to be called
+// where no interruption can land between installing the copy and the frame that takes it back
+const install = <A, E, R>(
+  fiber: Fiber.RuntimeFiber<A, E>,
+  self: Effect.Effect<A, E, R>,
+  authentication: Authentication
+): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> => {
+  const setter = fiber as unknown as FiberRefSetter
+  const outer = fiber.getFiberRef(FiberRef.currentContext)
+  const map = new Map<string, unknown>()
+  // a forEach copy is cheaper than `new Map(map)` for the dozen entries a request's context holds
+  outer.unsafeMap.forEach((value, name) => map.set(name, value))
+  map.set(key, authentication)
+  setter.setFiberRef(FiberRef.currentContext, Context.unsafeMake(map) as Context.Context<never>)
+  return Effect.matchCauseEffect(self as Effect.Effect<A, E>, {
+    onFailure: (cause) => {
+      setter.setFiberRef(FiberRef.currentContext, outer)
+      return Exit.failCause(cause)
+    },
+    onSuccess: (value) => {
+      setter.setFiberRef(FiberRef.currentContext, outer)
+      return Exit.succeed(value)
+    }
+  })
+}
 
 /**
  * `f` of a service in the fiber's context: `Effect.flatMap(tag, f)` without the intermediate effect, for the
