@@ -1,13 +1,12 @@
 /**
- * A signed session cookie: the cookie holds a random session id and its HMAC, the session itself
- * (who, which scopes, until when) lives server-side in a `SessionStore`.
+ * Server-side sessions behind a cookie: the cookie holds a public session id and a random secret, the session itself
+ * (who, which scopes, until when) lives in a `SessionStore`, which keeps only the secret's SHA-256.
  *
  * @since 0.1.0
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Clock from "effect/Clock"
 import * as Config from "effect/Config"
 import type * as ConfigError from "effect/ConfigError"
 import * as Context from "effect/Context"
@@ -19,30 +18,41 @@ import * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import type { KeyObject } from "node:crypto"
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto"
+import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto"
 import { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult, WebSocketOrigins } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
-import type { SessionData, SessionStoreError, SessionStoreService } from "./SessionStore.js"
+import type { SessionStoreError, SessionStoreService, StoredSession } from "./SessionStore.js"
 import { SessionStore } from "./SessionStore.js"
 import type { User } from "./User.js"
+import { SimpleUser } from "./User.js"
 
 /**
  * @since 0.1.0
  * @category models
  */
-export interface Options {
+export interface Options<R = never> {
   /**
-   * The HMAC-SHA256 key(s) the cookie is signed with: 32 bytes or more each (shorter keys are refused when the
-   * backend is built), best random and from the environment (`layerConfig`). With a list, cookies are
-   * signed with the first and accepted when signed with any: put a new key first, keep the old ones after it
-   * until the sessions they signed have expired, then drop them.
+   * HMAC-SHA256 key(s) to sign the cookie with, on top of its secret (optional): 32 bytes or more each (shorter
+   * keys are refused when the backend is built), best random and from the environment (`layerConfig`). The
+   * session's own 32-byte secret already makes cookies unguessable; a signature lets a forged cookie be refused
+   * without asking the store (no database query for made-up cookies). With a list, cookies are signed with the
+   * first and accepted when signed with any: put a new key first, keep the old ones until their sessions expired.
    */
-  readonly secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>
+  readonly secret?: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>> | undefined
   /** The cookie's name (default `"session"`). */
   readonly cookieName?: string | undefined
-  /** How long a session lasts from login, in the store and in the cookie's `Max-Age` (default 14 days). */
+  /**
+   * How long a session lasts from login at most, in the store and in the cookie's `Max-Age` (default 14 days):
+   * the absolute expiry.
+   */
   readonly maxAge?: Duration.DurationInput | undefined
+  /**
+   * How long a session may go unused before it is refused (default 2 days, at most `maxAge`): the idle expiry,
+   * which slides with use. The store writes it at most once an hour (a quarter of this timeout when shorter), so a
+   * session may idle out up to that much earlier than its last request plus this timeout.
+   */
+  readonly idleTimeout?: Duration.DurationInput | undefined
   /**
    * Whether the cookie is `Secure` (default `"auto"`). `"auto"` sets it when the request came over TLS or says
    * `x-forwarded-proto: https`. That header is trusted as it comes: a client that forges it only makes its own
@@ -61,6 +71,12 @@ export interface Options {
    * along from any site, so without this check a page elsewhere could open a websocket as the user.
    */
   readonly websocketOrigins?: WebSocketOrigins | undefined
+  /**
+   * The app's user for a session's user id (the `identity` of the user that logged in): `None` makes the request
+   * anonymous (a user deleted since). By default a `SimpleUser` named by the id, which gives back the `SimpleUser`
+   * that logged in. A lookup in a database costs a query per request unless it is cached.
+   */
+  readonly toUser?: ((userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError, R>) | undefined
 }
 
 /**
@@ -68,7 +84,7 @@ export interface Options {
  */
 export declare namespace Session {
   /**
-   * The session backend with its options worked out once, and what handlers do with sessions: `login` and `logout`.
+   * The session backend with its options worked out once, and what handlers do with sessions.
    *
    * @since 0.2.0
    * @category models
@@ -77,14 +93,14 @@ export declare namespace Session {
     /** The cookie's name. */
     readonly cookieName: string
     /**
-     * The backend: no cookie, a malformed, unsigned or tampered one, or an unknown or expired session is anonymous
-     * (`None`), never an error; a valid one is the session's user and scopes. A store failure is a defect (logged by
-     * the middleware, a generic 500), never shown to the client.
+     * The backend: no cookie, a malformed, badly signed or tampered one, or an unknown, revoked, idle or expired
+     * session is anonymous (`None`), never an error; a valid one is the session's user and scopes. A store failure
+     * is a defect (logged by the middleware, a generic 500), never shown to the client.
      */
     readonly backend: AuthenticationBackend.Service
     /**
-     * Logs `user` in with `scopes`: creates a new session (deleting the request's current one, so that a session id
-     * known before login is worthless after it), stores it and sets the cookie on the response (`HttpOnly`,
+     * Logs `user` in with `scopes`: revokes the request's current session, so that a session known before login is
+     * worthless after it, creates a new one for `user.identity` and sets its cookie on the response (`HttpOnly`,
      * `SameSite`, `Path`, `Max-Age`, and `Secure` as configured).
      */
     readonly login: (
@@ -92,22 +108,40 @@ export declare namespace Session {
       user: User,
       scopes?: AuthCredentials | ReadonlyArray<string>
     ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
-    /** Logs out: deletes the request's session from the store and expires the cookie on the response. */
+    /** Logs out: revokes the request's session and expires the cookie on the response. */
     readonly logout: (
       response: HttpServerResponse.HttpServerResponse
     ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
+    /** Logs out everywhere: revokes every session of the request's user and expires the cookie on the response. */
+    readonly logoutEverywhere: (
+      response: HttpServerResponse.HttpServerResponse
+    ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
+    /**
+     * The request's live session, if its cookie opens one: for what binds to a session (a CSRF token, keeping the
+     * current session when a password changes: `revokeUser(userId, session.id)`).
+     */
+    readonly current: Effect.Effect<
+      Option.Option<StoredSession>,
+      SessionStoreError,
+      HttpServerRequest.HttpServerRequest
+    >
+    /** The store the sessions live in. */
+    readonly store: SessionStoreService
   }
 }
 
-const idBytes = 32
-// 32 bytes are 43 base64url characters (no padding); an HMAC-SHA256 is 32 bytes too
-const token = /^[A-Za-z0-9_-]{43}$/
-const signedLength = 43 + 1 + 43
+// HMAC-SHA256 is 32 bytes: 43 base64url characters
+const macLength = 43
+const macPattern = /^[A-Za-z0-9_-]{43}$/
 
 // HMAC-SHA256's own output length: a shorter key is easier to guess than the MAC it makes (RFC 2104 §3)
 const minSecretBytes = 32
 
-const toKeys = (secret: Options["secret"]): ReadonlyArray<KeyObject> => {
+const defaultMaxAge = Duration.days(14)
+// OWASP leaves idle timeouts to the app (minutes for banks, days for low-risk apps): two days lets a weekend go by
+const defaultIdleTimeout = Duration.days(2)
+
+const toKeys = (secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>) => {
   const secrets = Redacted.isRedacted(secret) ? [secret] : secret
   if (secrets.length === 0) throw new Error("Session: `secret` needs at least one key")
   return secrets.map((secret) => {
@@ -122,49 +156,44 @@ const toKeys = (secret: Options["secret"]): ReadonlyArray<KeyObject> => {
   })
 }
 
-const mac = (key: KeyObject, id: string): string => createHmac("sha256", key).update(id, "utf8").digest("base64url")
+const mac = (key: KeyObject, value: string): string =>
+  createHmac("sha256", key).update(value, "utf8").digest("base64url")
 
-const signWith = (key: KeyObject, id: string): string => `${id}.${mac(key, id)}`
+const signWith = (key: KeyObject, value: string): string => `${value}.${mac(key, value)}`
 
-// the id of a well-formed cookie value whose MAC matches one of the keys, or undefined
-const verifyWith = (keys: ReadonlyArray<KeyObject>, value: string | undefined): string | undefined => {
-  if (value === undefined || value.length !== signedLength || value.charCodeAt(43) !== 0x2e /* . */) return undefined
-  const id = value.slice(0, 43)
-  const given = value.slice(44)
-  if (!token.test(id) || !token.test(given)) return undefined
-  // both are 43 ASCII characters; comparing the canonical base64url text (not decoded bytes) also refuses the
+// the value of a signed cookie whose MAC matches one of the keys, or undefined
+const verifyWith = (keys: ReadonlyArray<KeyObject>, signed: string | undefined): string | undefined => {
+  if (signed === undefined || signed.length <= macLength + 1) return undefined
+  const dot = signed.length - macLength - 1
+  if (signed.charCodeAt(dot) !== 0x2e /* . */) return undefined
+  const value = signed.slice(0, dot)
+  const given = signed.slice(dot + 1)
+  if (!macPattern.test(given)) return undefined
+  // 43 ASCII characters both; comparing the canonical base64url text (not decoded bytes) also refuses the
   // variants of the last character whose unused low bits a decoder would ignore
   const givenBytes = Buffer.from(given, "latin1")
   let valid = false
   for (const key of keys) {
     // every key is tried, so the time taken does not say which one matched
-    if (timingSafeEqual(givenBytes, Buffer.from(mac(key, id), "latin1"))) valid = true
+    if (timingSafeEqual(givenBytes, Buffer.from(mac(key, value), "latin1"))) valid = true
   }
-  return valid ? id : undefined
+  return valid ? value : undefined
 }
 
 /**
- * A new session id: 32 random bytes (`node:crypto`), base64url without padding.
- *
- * @since 0.1.0
- * @category constructors
- */
-export const makeId = (): string => randomBytes(idBytes).toString("base64url")
-
-/**
- * The cookie value for a session id: `<id>.<base64url HMAC-SHA256 of the id>`.
+ * A cookie value signed: `<value>.<base64url HMAC-SHA256 of the value>`.
  *
  * @since 0.1.0
  * @category signing
  */
 export const sign: {
-  (secret: Redacted.Redacted<string>): (id: string) => string
-  (id: string, secret: Redacted.Redacted<string>): string
-} = dual(2, (id: string, secret: Redacted.Redacted<string>): string => signWith(toKeys(secret)[0]!, id))
+  (secret: Redacted.Redacted<string>): (value: string) => string
+  (value: string, secret: Redacted.Redacted<string>): string
+} = dual(2, (value: string, secret: Redacted.Redacted<string>): string => signWith(toKeys(secret)[0]!, value))
 
 /**
- * The session id in a cookie value, when the value is well formed (`<43 base64url>.<43 base64url>`) and its MAC,
- * compared in constant time, was made with one of `secret`; `None` otherwise.
+ * The value in a signed cookie value (`<value>.<43 base64url>`) whose MAC, compared in constant time, was made
+ * with one of `secret`; `None` otherwise.
  *
  * @since 0.1.0
  * @category signing
@@ -172,15 +201,15 @@ export const sign: {
 export const verify: {
   (
     secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>
-  ): (value: string) => Option.Option<string>
+  ): (signed: string) => Option.Option<string>
   (
-    value: string,
+    signed: string,
     secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>
   ): Option.Option<string>
 } = dual(
   2,
-  (value: string, secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>) =>
-    Option.fromNullable(verifyWith(toKeys(secret), value))
+  (signed: string, secret: Redacted.Redacted<string> | ReadonlyArray<Redacted.Redacted<string>>) =>
+    Option.fromNullable(verifyWith(toKeys(secret), signed))
 )
 
 const forwardedHttps = (header: string | undefined): boolean => {
@@ -203,30 +232,42 @@ const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): 
   scopes === undefined ? [] : scopes instanceof AuthCredentials ? scopes.scopes : Object.freeze(Array.from(scopes))
 
 const none: Effect.Effect<AuthResult> = Effect.succeed(Option.none())
+const noSession: Effect.Effect<Option.Option<StoredSession>> = Effect.succeed(Option.none())
 const sessionMethod = { method: "session" } as const
+
+const millisOf = (name: string, input: Duration.DurationInput): number => {
+  const duration = Duration.decode(input)
+  if (!Duration.isFinite(duration) || Duration.toMillis(duration) <= 0) {
+    throw new Error(`Session: \`${name}\` must be finite and positive`)
+  }
+  return Math.ceil(Duration.toMillis(duration))
+}
 
 /**
  * The session service, from options checked once, here (an empty `secret` list, a key of fewer than 32 bytes, an
- * invalid cookie name, path or domain, a `maxAge` that is not finite and positive, or `sameSite: "none"` with
- * `secure: false` throw at once), with the `SessionStore` it reads and writes. {@link layer} provides it.
+ * invalid cookie name, path or domain, a `maxAge` or `idleTimeout` that is not finite and positive, an
+ * `idleTimeout` longer than `maxAge`, or `sameSite: "none"` with `secure: false` throw at once), with the
+ * `SessionStore` it reads and writes. {@link layer} provides it.
  *
  * @since 0.1.0
  * @category constructors
  */
-export const make = (options: Options): Effect.Effect<Session.Service, never, SessionStore> => {
-  const keys = toKeys(options.secret)
-  const signingKey = keys[0]!
+export const make = <R = never>(
+  options: Options<R> = {}
+): Effect.Effect<Session.Service, never, SessionStore | R> => {
+  const keys = options.secret === undefined ? undefined : toKeys(options.secret)
   const cookieName = options.cookieName ?? "session"
-  const maxAge = Duration.decode(options.maxAge ?? Duration.days(14))
-  if (!Duration.isFinite(maxAge) || Duration.toMillis(maxAge) <= 0) {
-    throw new Error("Session: `maxAge` must be finite and positive")
-  }
-  const maxAgeMillis = Duration.toMillis(maxAge)
+  const maxAgeMillis = millisOf("maxAge", options.maxAge ?? defaultMaxAge)
+  const idleMillis = options.idleTimeout === undefined
+    ? Math.min(maxAgeMillis, Duration.toMillis(defaultIdleTimeout))
+    : millisOf("idleTimeout", options.idleTimeout)
+  SessionStore.checkLifetimes(idleMillis, maxAgeMillis)
   const websocketOrigins = options.websocketOrigins ?? "same-origin"
   const secure = options.secure ?? "auto"
   const sameSite = options.sameSite ?? "lax"
   if (sameSite === "none" && secure === false) throw new Error("Session: `sameSite: \"none\"` needs `secure`")
   const path = options.path ?? "/"
+  const maxAge = Duration.millis(maxAgeMillis)
   const base = {
     path,
     httpOnly: true,
@@ -240,73 +281,96 @@ export const make = (options: Options): Effect.Effect<Session.Service, never, Se
   const expireOptions = { secure: { ...base, secure: true }, plain: { ...base, secure: false } }
   const isSecure = (request: HttpServerRequest.HttpServerRequest): boolean =>
     secure === "auto" ? isTls(request) : secure
+  // the token in a cookie value: the value itself, or what its signature covers
+  const tokenOf = keys === undefined
+    ? (value: string | undefined) => value
+    : (value: string | undefined) => verifyWith(keys, value)
+  const cookieOf = keys === undefined ? (token: string) => token : (token: string) => signWith(keys[0]!, token)
+  const newSession = { idleTimeout: idleMillis, absoluteTimeout: maxAgeMillis }
 
-  const rejected = Effect.zipRight(
-    Effect.logDebug("Session cookie ignored: malformed or not signed with a known key"),
+  const rejected = Effect.zipRight(Effect.logDebug("Session cookie ignored: not signed with a known key"), none)
+  const unknown = Effect.zipRight(
+    Effect.logDebug("Session cookie ignored: malformed, or no such live session (unknown, revoked, idle or expired)"),
     none
   )
-  const unknown = Effect.zipRight(Effect.logDebug("Session cookie ignored: no such session (unknown or expired)"), none)
 
-  const authenticateWith = (store: SessionStoreService): Effect.Effect<
-    AuthResult,
-    never,
-    HttpServerRequest.HttpServerRequest
-  > =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      const value = request.cookies[cookieName]
-      if (value === undefined) return none
-      const id = verifyWith(keys, value)
-      if (id === undefined) return rejected
-      return Effect.flatMap(
-        Effect.orDie(store.get(id)),
-        (session): Effect.Effect<AuthResult> =>
-          session._tag === "None"
-            ? unknown
-            : Effect.succeed(
-              Option.some([new AuthCredentials(session.value.scopes, sessionMethod), session.value.user] as const)
-            )
+  return Effect.map(Effect.context<SessionStore | R>(), (context): Session.Service => {
+    const store = Context.get(context, SessionStore)
+    const toUser: (userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError> =
+      options.toUser === undefined
+        ? (userId) => Effect.succeed(Option.some(new SimpleUser(userId)))
+        : (userId) => Effect.provide(options.toUser!(userId), context)
+
+    const sessionOf = (
+      request: HttpServerRequest.HttpServerRequest
+    ): Effect.Effect<Option.Option<StoredSession>, SessionStoreError> => {
+      const token = tokenOf(request.cookies[cookieName])
+      return token === undefined ? noSession : store.authenticate(token)
+    }
+
+    const authenticate: Effect.Effect<AuthResult, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request) => {
+        const value = request.cookies[cookieName]
+        if (value === undefined) return none
+        const token = tokenOf(value)
+        if (token === undefined) return rejected
+        return Effect.orDie(Effect.flatMap(store.authenticate(token), (session) => {
+          if (session._tag === "None") return unknown
+          return Effect.map(
+            toUser(session.value.userId),
+            (user): AuthResult =>
+              user._tag === "None"
+                ? Option.none()
+                : Option.some([new AuthCredentials(session.value.scopes, sessionMethod), user.value] as const)
+          )
+        }))
+      }
+    )
+
+    const expire = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
+      // the same Path, Domain, SameSite and Secure as when it was set, or the browser keeps the original
+      HttpServerResponse.expireCookie(
+        response,
+        cookieName,
+        isSecure(request) ? expireOptions.secure : expireOptions.plain
       )
-    })
 
-  const service = (store: SessionStoreService): Session.Service => ({
-    cookieName,
-    backend: AuthenticationBackend.make(authenticateWith(store), { websocketOrigins }),
-    login: (response, user, scopes) =>
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const previous = verifyWith(keys, request.cookies[cookieName])
-        if (previous !== undefined) yield* store.delete(previous)
-        const now = yield* Clock.currentTimeMillis
-        const id = makeId()
-        const session: SessionData = {
-          user,
-          scopes: toScopes(scopes),
-          createdAt: now,
-          expiresAt: now + maxAgeMillis
-        }
-        yield* store.set(id, session)
-        return HttpServerResponse.unsafeSetCookie(
-          response,
-          cookieName,
-          signWith(signingKey, id),
-          isSecure(request) ? setOptions.secure : setOptions.plain
-        )
-      }),
-    logout: (response) =>
-      Effect.gen(function*() {
-        const request = yield* HttpServerRequest.HttpServerRequest
-        const id = verifyWith(keys, request.cookies[cookieName])
-        if (id !== undefined) yield* store.delete(id)
-        // the same Path, Domain, SameSite and Secure as when it was set, or the browser keeps the original
-        return HttpServerResponse.expireCookie(
-          response,
-          cookieName,
-          isSecure(request) ? expireOptions.secure : expireOptions.plain
-        )
-      })
+    return {
+      cookieName,
+      store,
+      backend: AuthenticationBackend.make(authenticate, { websocketOrigins }),
+      current: Effect.flatMap(HttpServerRequest.HttpServerRequest, sessionOf),
+      login: (response, user, scopes) =>
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          // only a session the cookie opens is revoked: a session id alone is public, and must not log anyone out
+          const previous = yield* sessionOf(request)
+          if (previous._tag === "Some") yield* store.revoke(previous.value.id)
+          const [token] = yield* store.create({ ...newSession, userId: user.identity, scopes: toScopes(scopes) })
+          return HttpServerResponse.unsafeSetCookie(
+            response,
+            cookieName,
+            cookieOf(Redacted.value(token)),
+            isSecure(request) ? setOptions.secure : setOptions.plain
+          )
+        }),
+      logout: (response) =>
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const session = yield* sessionOf(request)
+          if (session._tag === "Some") yield* store.revoke(session.value.id)
+          return expire(request, response)
+        }),
+      logoutEverywhere: (response) =>
+        Effect.gen(function*() {
+          const request = yield* HttpServerRequest.HttpServerRequest
+          const session = yield* sessionOf(request)
+          if (session._tag === "Some") yield* store.revokeUser(session.value.userId)
+          return expire(request, response)
+        })
+    }
   })
-
-  return Effect.map(SessionStore, service)
 }
 
 /**
@@ -373,7 +437,22 @@ export const logout = (
 > => Effect.flatMap(Session, (session) => session.logout(response))
 
 /**
- * The session service and its backend, from the `SessionStore`.
+ * Logs the request's user out of every session on `response` (see `Session.Service.logoutEverywhere`).
+ *
+ * @since 0.2.0
+ * @category accessors
+ */
+export const logoutEverywhere = (
+  response: HttpServerResponse.HttpServerResponse
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  SessionStoreError,
+  HttpServerRequest.HttpServerRequest | Session
+> => Effect.flatMap(Session, (session) => session.logoutEverywhere(response))
+
+/**
+ * The session service and its backend, from the `SessionStore`. Without `secret` the cookie holds the session's
+ * token alone (`<id>.<secret>`); with it, the token signed.
  *
  * @example
  * ```ts
@@ -415,7 +494,9 @@ export const logout = (
  * @since 0.1.0
  * @category layers
  */
-export const layer = (options: Options): Layer.Layer<Session | AuthenticationBackend, never, SessionStore> =>
+export const layer = <R = never>(
+  options: Options<R> = {}
+): Layer.Layer<Session | AuthenticationBackend, never, SessionStore | R> =>
   Layer.effectContext(
     Effect.map(
       make(options),
@@ -430,12 +511,12 @@ export const layer = (options: Options): Layer.Layer<Session | AuthenticationBac
  * @since 0.2.0
  * @category layers
  */
-export const layerConfig = (
-  options: Omit<Options, "secret"> & { readonly secret?: Config.Config<Redacted.Redacted<string>> | undefined }
-): Layer.Layer<Session | AuthenticationBackend, ConfigError.ConfigError, SessionStore> =>
+export const layerConfig = <R = never>(
+  options: Omit<Options<R>, "secret"> & { readonly secret?: Config.Config<Redacted.Redacted<string>> | undefined }
+): Layer.Layer<Session | AuthenticationBackend, ConfigError.ConfigError, SessionStore | R> =>
   Layer.unwrapEffect(
     Effect.map(options.secret ?? Config.redacted("SESSION_SECRET"), (secret) => {
       const keys = Redacted.value(secret).split(",").map((key) => Redacted.make(key.trim()))
-      return layer({ ...options, secret: keys.length === 1 ? keys[0]! : keys })
+      return layer<R>({ ...options, secret: keys.length === 1 ? keys[0]! : keys })
     })
   )

@@ -1,5 +1,6 @@
 /**
- * Where server-side sessions live: session id -> who logged in, with which scopes, until when.
+ * Where server-side sessions live: a public id, the SHA-256 of a random secret, who logged in with which scopes,
+ * and when the session idles out or ends.
  *
  * @since 0.1.0
  */
@@ -9,25 +10,46 @@ import * as Data from "effect/Data"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import type { User } from "./User.js"
+import * as Redacted from "effect/Redacted"
+import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
 
 /**
- * One session: the user and the scopes granted at login, and when it was created and expires
- * (milliseconds since the epoch, read from Effect's `Clock`, so `TestClock` drives them in tests).
+ * One session as a store keeps it (times in milliseconds since the epoch, read from Effect's `Clock`, so that
+ * `TestClock` drives them in tests). Nothing in it opens the session: the secret is not part of it, only its hash
+ * in the store, so a session may be listed and logged.
  *
- * The expiry is absolute and lives in the record itself, so a store needs no separate time-to-live:
- * a store that has one (a Redis `EXPIRE`, an SQL `expires_at` column) derives it from `expiresAt`.
- * The memory store keeps the `user` object as it is; persistent stores encode it (with a Schema for
- * the app's user type).
- *
- * @since 0.1.0
+ * @since 0.2.0
  * @category models
  */
-export interface SessionData {
-  readonly user: User
+export interface StoredSession {
+  /** The public id: safe to log and to show (`sessions list`); the cookie holds it before its secret. */
+  readonly id: string
+  /** Who logged in: the `identity` of the user, which `Session`'s `toUser` turns back into the app's user. */
+  readonly userId: string
+  /** The scopes granted at login. */
   readonly scopes: ReadonlyArray<string>
   readonly createdAt: number
+  /** When the session was last seen, as written: at most once per touch interval (see {@link touchInterval}). */
+  readonly lastSeenAt: number
+  /** How long the session may go unused, in milliseconds. */
+  readonly idleTimeout: number
+  /** When the session ends however much it is used. */
   readonly expiresAt: number
+}
+
+/**
+ * What a new session is made of: who, with which scopes, how long it may idle and how long it may last at most.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface NewSession {
+  readonly userId: string
+  readonly scopes: ReadonlyArray<string>
+  /** Milliseconds the session may go unused before it is refused (sliding). */
+  readonly idleTimeout: number
+  /** Milliseconds from login after which it is refused whatever its use (absolute). */
+  readonly absoluteTimeout: number
 }
 
 /**
@@ -44,19 +66,83 @@ export class SessionStoreError extends Data.TaggedError("SessionStoreError")<{
 }> {}
 
 /**
- * The store's operations. A store must never answer a session whose `expiresAt` is past (by Effect's `Clock`),
- * so that the session backend trusts what `get` answers without reading the clock again.
+ * The store's operations. `authenticate` is the per-request one: a store answers only sessions that exist, are not
+ * revoked and have not idled out or expired (by Effect's `Clock`), so that the session backend trusts its answer.
  *
  * @since 0.1.0
  * @category models
  */
 export interface SessionStoreService {
-  /** The session with this id, or `None` when there is none or it has expired. */
-  readonly get: (id: string) => Effect.Effect<Option.Option<SessionData>, SessionStoreError>
-  /** Stores (or replaces) a session, kept until its `expiresAt`. */
-  readonly set: (id: string, session: SessionData) => Effect.Effect<void, SessionStoreError>
-  /** Forgets a session; deleting an unknown id succeeds. */
-  readonly delete: (id: string) => Effect.Effect<void, SessionStoreError>
+  /**
+   * Starts a new session (a fresh id and secret, never an old one) and answers it with the token for the cookie,
+   * `<id>.<secret>`, of which the store keeps only the SHA-256 of the secret.
+   */
+  readonly create: (
+    session: NewSession
+  ) => Effect.Effect<readonly [token: Redacted.Redacted<string>, session: StoredSession], SessionStoreError>
+  /**
+   * The live session a token opens: `None` for a malformed token, an unknown id, a wrong secret (compared in constant
+   * time), a revoked, idle or expired session. Slides the idle expiry, writing at most once per touch interval.
+   */
+  readonly authenticate: (token: string) => Effect.Effect<Option.Option<StoredSession>, SessionStoreError>
+  /** Revokes one session by its id (log out); revoking an unknown id succeeds. */
+  readonly revoke: (id: string) => Effect.Effect<void, SessionStoreError>
+  /**
+   * Revokes every session of a user ("log out everywhere", a password change, a disabled user), but the one whose
+   * id is `except` when given (the session that changed the password).
+   */
+  readonly revokeUser: (userId: string, except?: string | undefined) => Effect.Effect<void, SessionStoreError>
+  /** A user's live sessions, oldest first. */
+  readonly list: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, SessionStoreError>
+}
+
+// 16 bytes (128 bits) are enough for an id that must not collide; it needs to be neither secret nor unguessable
+const idBytes = 16
+// 32 bytes (256 bits) of secret: beyond guessing online or offline, and as many as its SHA-256 keeps
+const secretBytes = 32
+// base64url without padding: 16 bytes are 22 characters, 32 bytes 43
+const tokenPattern = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/
+
+// a session in use is written at most once an hour, and at least four times per idle timeout so that a session
+// used steadily never idles out between two writes
+const maxTouchInterval = 60 * 60 * 1000
+
+const touchInterval = (idleTimeout: number): number => Math.min(maxTouchInterval, Math.floor(idleTimeout / 4))
+
+const isLive = (session: StoredSession, now: number): boolean =>
+  now < session.expiresAt && now < session.lastSeenAt + session.idleTimeout
+
+const touch = (session: StoredSession, now: number): Option.Option<StoredSession> =>
+  now - session.lastSeenAt >= touchInterval(session.idleTimeout)
+    ? Option.some({ ...session, lastSeenAt: now })
+    : Option.none()
+
+const makeToken = (): readonly [id: string, secret: string, token: Redacted.Redacted<string>] => {
+  const id = randomBytes(idBytes).toString("base64url")
+  const secret = randomBytes(secretBytes).toString("base64url")
+  return [id, secret, Redacted.make(`${id}.${secret}`)]
+}
+
+const parseToken = (token: string): readonly [id: string, secret: string] | undefined => {
+  const match = token.length === 66 ? tokenPattern.exec(token) : null
+  return match === null ? undefined : [match[1]!, match[2]!]
+}
+
+const hashSecret = (secret: string): string => createHash("sha256").update(secret, "latin1").digest("hex")
+
+const secretMatches = (secret: string, storedHash: string): boolean => {
+  const expected = Buffer.from(storedHash, "hex")
+  const given = createHash("sha256").update(secret, "latin1").digest()
+  return expected.length === given.length && timingSafeEqual(expected, given)
+}
+
+const checkLifetimes = (idleTimeout: number, absoluteTimeout: number): void => {
+  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
+    if (!Number.isSafeInteger(value) || value < 4) {
+      throw new RangeError(`SessionStore: \`${name}\` must be a whole number of milliseconds, 4 or more`)
+    }
+  }
+  if (idleTimeout > absoluteTimeout) throw new RangeError("SessionStore: `idleTimeout` exceeds `absoluteTimeout`")
 }
 
 /**
@@ -64,43 +150,79 @@ export interface SessionStoreService {
  * @category models
  */
 export interface SessionStoreMemoryOptions {
-  /** How often, at most, a `set` also sweeps every expired session out (default: once a minute). */
+  /** How often, at most, a `create` also sweeps out every session that is no longer live (default: once a minute). */
   readonly sweepIntervalMillis?: number | undefined
+}
+
+interface Entry {
+  readonly hash: string
+  session: StoredSession
 }
 
 const makeMemory = (options?: SessionStoreMemoryOptions): Effect.Effect<SessionStoreService> =>
   Effect.sync(() => {
-    const sessions = new Map<string, SessionData>()
+    // insertion order is creation order, which `list` answers in
+    const sessions = new Map<string, Entry>()
     const sweepInterval = options?.sweepIntervalMillis ?? 60_000
     let lastSweep = -Infinity
     return {
-      get: (id) =>
+      create: (input) =>
         Effect.map(Clock.currentTimeMillis, (now) => {
-          const session = sessions.get(id)
-          if (session === undefined) return Option.none()
-          if (session.expiresAt <= now) {
-            sessions.delete(id)
-            return Option.none()
-          }
-          return Option.some(session)
-        }),
-      set: (id, session) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
+          checkLifetimes(input.idleTimeout, input.absoluteTimeout)
           if (now - lastSweep >= sweepInterval) {
             lastSweep = now
-            for (const [key, value] of sessions) {
-              if (value.expiresAt <= now) sessions.delete(key)
+            for (const [id, entry] of sessions) {
+              if (!isLive(entry.session, now)) sessions.delete(id)
             }
           }
-          if (session.expiresAt > now) sessions.set(id, session)
-          else sessions.delete(id)
+          const [id, secret, token] = makeToken()
+          const session: StoredSession = {
+            id,
+            userId: input.userId,
+            scopes: Object.freeze(Array.from(input.scopes)),
+            createdAt: now,
+            lastSeenAt: now,
+            idleTimeout: input.idleTimeout,
+            expiresAt: now + input.absoluteTimeout
+          }
+          sessions.set(id, { hash: hashSecret(secret), session })
+          return [token, session] as const
         }),
-      delete: (id) => Effect.sync(() => void sessions.delete(id))
+      authenticate: (token) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const parsed = parseToken(token)
+          if (parsed === undefined) return Option.none()
+          const entry = sessions.get(parsed[0])
+          if (entry === undefined || !secretMatches(parsed[1], entry.hash)) return Option.none()
+          if (!isLive(entry.session, now)) {
+            sessions.delete(parsed[0])
+            return Option.none()
+          }
+          const touched = touch(entry.session, now)
+          if (touched._tag === "Some") entry.session = touched.value
+          return Option.some(entry.session)
+        }),
+      revoke: (id) => Effect.sync(() => void sessions.delete(id)),
+      revokeUser: (userId, except) =>
+        Effect.sync(() => {
+          for (const [id, entry] of sessions) {
+            if (entry.session.userId === userId && id !== except) sessions.delete(id)
+          }
+        }),
+      list: (userId) =>
+        Effect.map(Clock.currentTimeMillis, (now) => {
+          const out: Array<StoredSession> = []
+          for (const entry of sessions.values()) {
+            if (entry.session.userId === userId && isLive(entry.session, now)) out.push(entry.session)
+          }
+          return out
+        })
     }
   })
 
 /**
- * The store of server-side sessions that `Session` reads and writes.
+ * The store of server-side sessions that `Session` reads and writes. This package has the in-memory one;
+ * `@effect-auth/sql` has SQLite and PostgreSQL ones.
  *
  * @example
  * ```ts
@@ -114,9 +236,79 @@ const makeMemory = (options?: SessionStoreMemoryOptions): Effect.Effect<SessionS
  */
 export class SessionStore extends Context.Tag("effect-auth/SessionStore")<SessionStore, SessionStoreService>() {
   /**
+   * A fresh token: a 16-byte public id and a 32-byte secret from `node:crypto`, base64url without padding, as
+   * `[id, secret, token]` where the token, for the cookie, is `<id>.<secret>`.
+   *
+   * @since 0.2.0
+   * @category tokens
+   */
+  static readonly makeToken: () => readonly [id: string, secret: string, token: Redacted.Redacted<string>] = makeToken
+
+  /**
+   * The id and secret of a well-formed token (`<22 base64url>.<43 base64url>`), or `undefined`.
+   *
+   * @since 0.2.0
+   * @category tokens
+   */
+  static readonly parseToken: (token: string) => readonly [id: string, secret: string] | undefined = parseToken
+
+  /**
+   * The SHA-256 of a secret as a store keeps it (64 hex digits), so that a leaked table opens no session. The text
+   * is hashed, not the bytes it decodes to, so a variant of its last character that decodes alike does not match.
+   *
+   * @since 0.2.0
+   * @category tokens
+   */
+  static readonly hashSecret: (secret: string) => string = hashSecret
+
+  /**
+   * Whether `secret` hashes to `storedHash`, compared in constant time.
+   *
+   * @since 0.2.0
+   * @category tokens
+   */
+  static readonly secretMatches: (secret: string, storedHash: string) => boolean = secretMatches
+
+  /**
+   * How long a session may go without its last-seen time being written again: an hour, or a quarter of its idle
+   * timeout when that is shorter. The idle expiry slides by steps of this interval, and a session in use costs at
+   * most one write per interval.
+   *
+   * @since 0.2.0
+   * @category lifetimes
+   */
+  static readonly touchInterval: (idleTimeout: number) => number = touchInterval
+
+  /**
+   * Whether a session is live at `now`: before its absolute expiry and before `lastSeenAt + idleTimeout`.
+   *
+   * @since 0.2.0
+   * @category lifetimes
+   */
+  static readonly isLive: (session: StoredSession, now: number) => boolean = isLive
+
+  /**
+   * The session with `lastSeenAt` moved to `now` when it was written a touch interval ago or more; `None` when no
+   * write is due.
+   *
+   * @since 0.2.0
+   * @category lifetimes
+   */
+  static readonly touch: (session: StoredSession, now: number) => Option.Option<StoredSession> = touch
+
+  /**
+   * Checks a new session's lifetimes: whole milliseconds, 4 or more (a touch interval of at least 1), the idle one
+   * no longer than the absolute one. Throws otherwise: wrong lifetimes are a bug in the caller's constants.
+   *
+   * @since 0.2.0
+   * @category lifetimes
+   */
+  static readonly checkLifetimes: (idleTimeout: number, absoluteTimeout: number) => void = checkLifetimes
+  /**
    * An in-memory store (a `Map`), for one process: sessions are lost on restart and not shared between
-   * instances. Expired sessions are never answered: `get` drops one it meets, and a `set` sweeps all of them
-   * out at most once per `sweepIntervalMillis`, so the map does not grow with sessions that nobody asks for again.
+   * instances. A session that is no longer live is never answered: `authenticate` drops one it meets, and a
+   * `create` sweeps all of them out at most once per `sweepIntervalMillis`, so the map does not grow with sessions
+   * that nobody asks for again.
    *
    * @since 0.1.0
    * @category constructors

@@ -38,33 +38,29 @@ const otherSecret = Redacted.make("somebody else's secret entirely, long enough"
 const flip = (value: string, index: number): string =>
   value.slice(0, index) + (value[index] === "A" ? "B" : "A") + value.slice(index + 1)
 
+const newToken = (): string => Redacted.value(SessionStore.makeToken()[2])
+
 describe("Session.sign / Session.verify", () => {
-  it("round-trips an id, in the `<id>.<mac>` format", () => {
-    const id = Session.makeId()
-    assert.match(id, /^[A-Za-z0-9_-]{43}$/)
-    const value = Session.sign(id, secret)
-    assert.match(value, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
-    assert.isTrue(value.startsWith(`${id}.`))
-    assert.deepStrictEqual(Session.verify(value, secret), Option.some(id))
-    assert.deepStrictEqual(Session.verify(secret)(value), Option.some(id))
-    assert.strictEqual(Session.sign(secret)(id), value)
+  it("round-trips a value, in the `<value>.<mac>` format", () => {
+    const token = newToken()
+    const value = Session.sign(token, secret)
+    assert.match(value, /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
+    assert.isTrue(value.startsWith(`${token}.`))
+    assert.deepStrictEqual(Session.verify(value, secret), Option.some(token))
+    assert.deepStrictEqual(Session.verify(secret)(value), Option.some(token))
+    assert.strictEqual(Session.sign(secret)(token), value)
   })
 
-  it("ids are random", () => {
-    const ids = new Set(Array.from({ length: 1000 }, Session.makeId))
-    assert.strictEqual(ids.size, 1000)
-  })
-
-  it("refuses every single-character change of the id or the MAC", () => {
-    const value = Session.sign(Session.makeId(), secret)
+  it("refuses every single-character change of the value or the MAC", () => {
+    const value = Session.sign(newToken(), secret)
     for (let i = 0; i < value.length; i++) {
-      if (i === 43) continue
+      if (value[i] === ".") continue
       assert.isTrue(Option.isNone(Session.verify(flip(value, i), secret)), `position ${i}`)
     }
   })
 
   it("refuses a MAC whose last character differs only in bits a base64 decoder ignores", () => {
-    const value = Session.sign(Session.makeId(), secret)
+    const value = Session.sign(newToken(), secret)
     const last = value[value.length - 1]!
     const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     // the last of 43 characters carries 4 bits of the MAC and 2 unused ones: 3 other characters decode the same
@@ -74,8 +70,8 @@ describe("Session.sign / Session.verify", () => {
     for (const sibling of siblings) {
       const variant = value.slice(0, -1) + sibling
       assert.deepStrictEqual(
-        Buffer.from(variant.slice(44), "base64url"),
-        Buffer.from(value.slice(44), "base64url"),
+        Buffer.from(variant.slice(-43), "base64url"),
+        Buffer.from(value.slice(-43), "base64url"),
         "decodes to the same bytes"
       )
       assert.isTrue(Option.isNone(Session.verify(variant, secret)), sibling)
@@ -83,22 +79,22 @@ describe("Session.sign / Session.verify", () => {
   })
 
   it("refuses malformed values and other keys", () => {
-    const id = Session.makeId()
-    const value = Session.sign(id, secret)
+    const token = newToken()
+    const value = Session.sign(token, secret)
+    const mac = value.slice(-43)
     for (
       const bad of [
         "",
         ".",
-        id,
-        `${id}.`,
-        `${id}.${id}`,
-        value.replace(".", ":"),
+        token,
+        `${token}.`,
+        `.${mac}`,
+        `${value.slice(0, -44)}:${mac}`,
         `${value}A`,
         value.slice(1),
-        `${value.slice(0, 44)}${"+".repeat(43)}`,
-        `${"=".repeat(43)}.${value.slice(44)}`,
-        ` ${value.slice(1)}`,
-        Session.sign("short", secret)
+        `${token}.${"+".repeat(43)}`,
+        `${token}.${"=".repeat(43)}`,
+        ` ${value.slice(1)}`
       ]
     ) {
       assert.isTrue(Option.isNone(Session.verify(bad, secret)), JSON.stringify(bad))
@@ -107,10 +103,66 @@ describe("Session.sign / Session.verify", () => {
   })
 
   it("accepts a value signed with any key of a list (rotation)", () => {
-    const id = Session.makeId()
-    assert.deepStrictEqual(Session.verify(Session.sign(id, oldSecret), [secret, oldSecret]), Option.some(id))
-    assert.deepStrictEqual(Session.verify(Session.sign(id, secret), [secret, oldSecret]), Option.some(id))
-    assert.isTrue(Option.isNone(Session.verify(Session.sign(id, oldSecret), [secret])))
+    const token = newToken()
+    assert.deepStrictEqual(Session.verify(Session.sign(token, oldSecret), [secret, oldSecret]), Option.some(token))
+    assert.deepStrictEqual(Session.verify(Session.sign(token, secret), [secret, oldSecret]), Option.some(token))
+    assert.isTrue(Option.isNone(Session.verify(Session.sign(token, oldSecret), [secret])))
+  })
+})
+
+describe("SessionStore tokens", () => {
+  it("a token is `<22 base64url id>.<43 base64url secret>`, random, and its id and secret parse back", () => {
+    const [id, tokenSecret, token] = SessionStore.makeToken()
+    assert.strictEqual(Redacted.value(token), `${id}.${tokenSecret}`)
+    assert.match(Redacted.value(token), /^[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}$/)
+    assert.deepStrictEqual(SessionStore.parseToken(Redacted.value(token)), [id, tokenSecret])
+    assert.notInclude(String(token), tokenSecret, "the token is redacted")
+    assert.strictEqual(new Set(Array.from({ length: 1000 }, newToken)).size, 1000)
+  })
+
+  it("parseToken refuses anything else", () => {
+    const token = newToken()
+    for (
+      const bad of [
+        "",
+        ".",
+        token.slice(1),
+        `${token}A`,
+        token.replace(".", ":"),
+        `${token.slice(0, 22)}.`,
+        ` ${token.slice(1)}`,
+        token.replace(/.$/, "=")
+      ]
+    ) {
+      assert.isUndefined(SessionStore.parseToken(bad), JSON.stringify(bad))
+    }
+  })
+
+  it("the stored hash is SHA-256 of the secret; any other secret, or a decoder-equal variant, does not match", () => {
+    const [, tokenSecret] = SessionStore.makeToken()
+    const stored = SessionStore.hashSecret(tokenSecret)
+    assert.match(stored, /^[0-9a-f]{64}$/)
+    assert.notInclude(stored, tokenSecret)
+    assert.isTrue(SessionStore.secretMatches(tokenSecret, stored))
+    for (let i = 0; i < tokenSecret.length; i++) {
+      assert.isFalse(SessionStore.secretMatches(flip(tokenSecret, i), stored), `position ${i}`)
+    }
+    // the last character carries 4 bits and 2 unused ones: a decoder reads its siblings as the same bytes
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
+    const index = alphabet.indexOf(tokenSecret[42]!)
+    for (const low of [0, 1, 2, 3]) {
+      const sibling = alphabet[(index & ~3) | low]!
+      if (sibling !== tokenSecret[42]) {
+        assert.isFalse(SessionStore.secretMatches(tokenSecret.slice(0, 42) + sibling, stored))
+      }
+    }
+    assert.isFalse(SessionStore.secretMatches(tokenSecret, "not hex"))
+  })
+
+  it("touchInterval: a quarter of the idle timeout, an hour at most", () => {
+    assert.strictEqual(SessionStore.touchInterval(60_000), 15_000)
+    assert.strictEqual(SessionStore.touchInterval(4 * 3_600_000), 3_600_000)
+    assert.strictEqual(SessionStore.touchInterval(30 * 86_400_000), 3_600_000)
   })
 })
 
@@ -123,6 +175,10 @@ describe("Session.make options", () => {
     assert.throws(() => Session.make({ secret, cookieName: "bad name;" }), /InvalidName/)
     assert.throws(() => Session.make({ secret, path: "/a;b" }), /InvalidPath/)
     assert.throws(() => Session.make({ secret, sameSite: "none", secure: false }), /sameSite/)
+    assert.throws(() => Session.make({ idleTimeout: 0 }), /idleTimeout/)
+    assert.throws(() => Session.make({ idleTimeout: "2 hours", maxAge: "1 hour" }), /exceeds/)
+    assert.doesNotThrow(() => Session.make({}))
+    assert.doesNotThrow(() => Session.make())
   })
 
   it("a key shorter than 32 bytes is refused, in a list too; 32 bytes are enough", () => {
@@ -161,15 +217,16 @@ describe("Session.layerConfig", () => {
         withConfig([["SESSION_SECRET", `${Redacted.value(newest)}, ${Redacted.value(previous)}`]])
       )
       const service = Context.get(context, Session.Session)
-      const id = Session.makeId()
       const store = Context.get(context, SessionStore)
-      yield* store.set(id, session("alice", 60_000))
+      const [token] = yield* store.create(newSession("alice"))
       for (const key of [newest, previous]) {
-        const result = yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, key)))
+        const result = yield* service.backend.authenticate.pipe(withCookie(Session.sign(Redacted.value(token), key)))
         assert.strictEqual(Option.map(result, ([, user]) => user.identity).pipe(Option.getOrUndefined), "alice")
       }
       // an unknown key is anonymous, and new cookies are signed with the newest key
-      assert.isTrue(Option.isNone(yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, secret)))))
+      assert.isTrue(
+        Option.isNone(yield* service.backend.authenticate.pipe(withCookie(Session.sign(Redacted.value(token), secret))))
+      )
       const loggedIn = yield* service.login(HttpServerResponse.empty(), new SimpleUser("bob")).pipe(
         withCookie(undefined)
       )
@@ -197,43 +254,81 @@ const withCookie = (cookie: string | undefined) =>
     )
   )
 
-const session = (id: string, expiresAt: number) => ({
-  user: new SimpleUser(id),
+const newSession = (userId: string, idleTimeout = 60_000, absoluteTimeout = 600_000) => ({
+  userId,
   scopes: ["authenticated"],
-  createdAt: 0,
-  expiresAt
+  idleTimeout,
+  absoluteTimeout
 })
 
 describe("SessionStore.layerMemory", () => {
-  it.effect("stores, answers and deletes sessions", () =>
+  it.effect("creates, authenticates, lists and revokes sessions", () =>
     Effect.gen(function*() {
       const store = yield* SessionStore
-      assert.isTrue(Option.isNone(yield* store.get("a")))
-      yield* store.set("a", session("alice", 60_000))
-      assert.deepStrictEqual(Option.map(yield* store.get("a"), (s) => s.user.identity), Option.some("alice"))
-      yield* store.delete("a")
-      assert.isTrue(Option.isNone(yield* store.get("a")))
-      yield* store.delete("never there")
+      const [token, created] = yield* store.create(newSession("alice"))
+      assert.deepStrictEqual(created, {
+        id: created.id,
+        userId: "alice",
+        scopes: ["authenticated"],
+        createdAt: 0,
+        lastSeenAt: 0,
+        idleTimeout: 60_000,
+        expiresAt: 600_000
+      })
+      assert.isTrue(Redacted.value(token).startsWith(`${created.id}.`))
+      assert.deepStrictEqual(yield* store.authenticate(Redacted.value(token)), Option.some(created))
+      assert.deepStrictEqual((yield* store.list("alice")).map((s) => s.id), [created.id])
+      assert.deepStrictEqual(yield* store.list("bob"), [])
+      // the id alone, or with another secret, opens nothing
+      assert.isTrue(Option.isNone(yield* store.authenticate(created.id)))
+      assert.isTrue(Option.isNone(yield* store.authenticate(`${created.id}.${newToken().slice(23)}`)))
+      yield* store.revoke(created.id)
+      assert.isTrue(Option.isNone(yield* store.authenticate(Redacted.value(token))))
+      yield* store.revoke("never there")
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 
-  it.effect("never answers an expired session (by Effect's Clock)", () =>
+  it.effect("revokeUser revokes every session of the user but `except`, and no one else's", () =>
     Effect.gen(function*() {
       const store = yield* SessionStore
-      yield* store.set("a", session("alice", 1_000))
-      yield* store.set("gone", session("bob", 0))
-      assert.isTrue(Option.isNone(yield* store.get("gone")))
-      yield* TestClock.adjust("999 millis")
-      assert.isTrue(Option.isSome(yield* store.get("a")))
-      yield* TestClock.adjust("1 millis")
-      assert.isTrue(Option.isNone(yield* store.get("a")))
+      const [a1] = yield* store.create(newSession("alice"))
+      const [a2, kept] = yield* store.create(newSession("alice"))
+      const [a3] = yield* store.create(newSession("alice"))
+      const [b1] = yield* store.create(newSession("bob"))
+      yield* store.revokeUser("alice", kept.id)
+      const live = (token: Redacted.Redacted<string>) =>
+        Effect.map(store.authenticate(Redacted.value(token)), Option.isSome)
+      assert.deepStrictEqual(yield* Effect.all([live(a1), live(a2), live(a3), live(b1)]), [false, true, false, true])
+      yield* store.revokeUser("alice")
+      assert.deepStrictEqual(yield* Effect.all([live(a2), live(b1)]), [false, true])
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
+
+  it.effect("the idle expiry slides, written once per touch interval; the absolute one does not", () =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      // idle 60 s (touch interval 15 s), absolute 100 s
+      const [token] = yield* store.create(newSession("alice", 60_000, 100_000))
+      const seen = Effect.map(store.authenticate(Redacted.value(token)), Option.map((s) => s.lastSeenAt))
+      yield* TestClock.adjust("14 seconds")
+      assert.deepStrictEqual(yield* seen, Option.some(0), "not written before the touch interval")
+      yield* TestClock.adjust("1 second")
+      assert.deepStrictEqual(yield* seen, Option.some(15_000))
+      yield* TestClock.adjust("59 seconds")
+      assert.deepStrictEqual(yield* seen, Option.some(74_000), "alive 59 s after the last write")
+      yield* TestClock.adjust("25 seconds")
+      assert.deepStrictEqual(yield* seen, Option.some(99_000))
+      yield* TestClock.adjust("1 second")
+      assert.isTrue(Option.isNone(yield* seen), "the absolute expiry (100 s) holds however it is used")
+      const [idle] = yield* store.create(newSession("bob", 60_000, 100_000))
+      yield* TestClock.adjust("60 seconds")
+      assert.isTrue(Option.isNone(yield* store.authenticate(Redacted.value(idle))), "idle for 60 s")
     }).pipe(Effect.provide(SessionStore.layerMemory)))
 
   it.effect("each build of the layer is a new store", () =>
     Effect.gen(function*() {
       const a = yield* Effect.provide(SessionStore, SessionStore.layerMemory)
       const b = yield* Effect.provide(SessionStore, SessionStore.layerMemory)
-      yield* a.set("x", session("alice", 60_000))
-      assert.isTrue(Option.isNone(yield* b.get("x")))
+      const [token] = yield* a.create(newSession("alice"))
+      assert.isTrue(Option.isNone(yield* b.authenticate(Redacted.value(token))))
     }))
 })
 
@@ -295,6 +390,10 @@ const makeApp = (options: Session.Options) => {
       })
     ),
     HttpRouter.post("/logout", HttpServerResponse.redirect("/", { status: 303 }).pipe(Session.logout)),
+    HttpRouter.post(
+      "/logout-everywhere",
+      HttpServerResponse.redirect("/", { status: 303 }).pipe(Session.logoutEverywhere)
+    ),
     HttpRouter.get(
       "/me",
       Effect.gen(function*() {
@@ -343,7 +442,7 @@ describe("Session backend, through a real server", () => {
       assert.strictEqual(ok.setCookies.length, 1)
       assert.match(
         ok.setCookies[0]!,
-        /^session=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/
+        /^session=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=3600; Path=\/; HttpOnly; SameSite=Lax$/
       )
       const cookie = sessionCookie(ok)
 
@@ -361,12 +460,14 @@ describe("Session backend, through a real server", () => {
     Effect.gen(function*() {
       const url = yield* serveApp()
       const cookie = sessionCookie(yield* login(url))
+      const token = cookie.slice(0, 66)
       const bad = [
-        flip(cookie, 50), // the MAC
+        flip(cookie, 100), // the MAC
         flip(cookie, 5), // the id
-        cookie.slice(0, 43), // unsigned
-        `${cookie.slice(0, 43)}.`,
-        Session.sign(cookie.slice(0, 43), otherSecret), // signed with another key
+        flip(cookie, 40), // the secret
+        token, // unsigned
+        `${token}.`,
+        Session.sign(token, otherSecret), // signed with another key
         "garbage",
         "",
         "%zz"
@@ -382,10 +483,13 @@ describe("Session backend, through a real server", () => {
       assert.strictEqual((yield* send(`${url}/me`, { cookie })).status, 200)
     }))
 
-  it.scoped("an unknown session id with a valid MAC is anonymous", () =>
+  it.scoped("an unknown session, or a known id with another secret, is anonymous even with a valid MAC", () =>
     Effect.gen(function*() {
       const url = yield* serveApp()
-      const forged = Session.sign(Session.makeId(), secret)
+      const genuine = sessionCookie(yield* login(url))
+      const otherSecretSameId = Session.sign(`${genuine.slice(0, 22)}.${newToken().slice(23)}`, secret)
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: otherSecretSameId })).status, 403)
+      const forged = Session.sign(newToken(), secret)
       assert.strictEqual((yield* send(`${url}/me`, { cookie: forged })).status, 403)
       const who = yield* send(`${url}/whoami`, { cookie: forged })
       assert.deepStrictEqual(JSON.parse(who.body), { authenticated: false, user: "" })
@@ -397,12 +501,12 @@ describe("Session backend, through a real server", () => {
       const first = sessionCookie(yield* login(url))
       const second = sessionCookie(yield* login(url, {}, first))
       assert.notStrictEqual(second, first)
-      assert.notStrictEqual(second.slice(0, 43), first.slice(0, 43))
+      assert.notStrictEqual(second.slice(0, 22), first.slice(0, 22))
       assert.strictEqual((yield* send(`${url}/me`, { cookie: first })).status, 403)
       assert.strictEqual((yield* send(`${url}/me`, { cookie: second })).status, 200)
     }))
 
-  it.scoped("logout deletes the session and expires the cookie", () =>
+  it.scoped("logout revokes the session and expires the cookie", () =>
     Effect.gen(function*() {
       const url = yield* serveApp()
       const cookie = sessionCookie(yield* login(url))
@@ -432,6 +536,65 @@ describe("Session backend, through a real server", () => {
       assert.isTrue(Option.isSome(Session.verify(fresh, secret)))
       assert.isTrue(Option.isNone(Session.verify(fresh, oldSecret)))
       assert.strictEqual((yield* send(`${dropped}/me`, { cookie: fresh })).status, 200)
+    }))
+
+  it.scoped("without `secret` the cookie is the token alone: tampered, unknown or revoked is anonymous", () =>
+    Effect.gen(function*() {
+      const url = yield* serveApp({ maxAge: "1 hour" })
+      const reply = yield* login(url)
+      assert.match(reply.setCookies[0]!, /^session=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}; Max-Age=3600;/)
+      const cookie = sessionCookie(reply)
+      assert.strictEqual((yield* send(`${url}/me`, { cookie })).status, 200)
+      for (
+        const bad of [flip(cookie, 3), flip(cookie, 30), flip(cookie, 65), newToken(), Session.sign(cookie, secret)]
+      ) {
+        assert.strictEqual((yield* send(`${url}/me`, { cookie: bad })).status, 403, bad)
+      }
+      yield* send(`${url}/logout`, { method: "POST", cookie })
+      assert.strictEqual((yield* send(`${url}/me`, { cookie })).status, 403)
+    }))
+
+  it.scoped("logging out everywhere revokes every session of the user", () =>
+    Effect.gen(function*() {
+      const url = yield* serveApp()
+      const laptop = sessionCookie(yield* login(url))
+      const phone = sessionCookie(yield* login(url))
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: phone })).status, 200)
+      const out = yield* send(`${url}/logout-everywhere`, { method: "POST", cookie: laptop })
+      assert.deepStrictEqual(out.setCookies, ["session=; Max-Age=0; Path=/; HttpOnly; SameSite=Lax"])
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: laptop })).status, 403)
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: phone })).status, 403)
+    }))
+
+  it.scoped("a session unused for idleTimeout is anonymous; one in use lives until maxAge", () =>
+    Effect.gen(function*() {
+      // idle 4 minutes: last seen written at most once a minute
+      const url = yield* serveApp({ secret, maxAge: "10 minutes", idleTimeout: "4 minutes" })
+      const used = sessionCookie(yield* login(url))
+      const unused = sessionCookie(yield* login(url))
+      for (let minute = 1; minute <= 9; minute++) {
+        yield* TestClock.adjust("1 minute")
+        assert.strictEqual((yield* send(`${url}/me`, { cookie: used })).status, 200, `minute ${minute}`)
+      }
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: unused })).status, 403)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual((yield* send(`${url}/me`, { cookie: used })).status, 403, "maxAge")
+    }))
+
+  it.scoped("toUser maps the stored user id to the app's user; None is anonymous", () =>
+    Effect.gen(function*() {
+      const url = yield* serveApp({
+        secret,
+        toUser: (id) => Effect.succeed(id === "alice" ? Option.some(new SimpleUser("Alice Liddell")) : Option.none())
+      })
+      const cookie = sessionCookie(yield* login(url))
+      assert.deepStrictEqual(JSON.parse((yield* send(`${url}/me`, { cookie })).body), {
+        user: "Alice Liddell",
+        scopes: ["authenticated", "profile"]
+      })
+      const none = yield* serveApp({ secret, toUser: () => Effect.succeed(Option.none()) })
+      const other = sessionCookie(yield* login(none))
+      assert.strictEqual((yield* send(`${none}/me`, { cookie: other })).status, 403)
     }))
 
   it.scoped("a session past maxAge is anonymous (the store reads Effect's Clock)", () =>
@@ -470,7 +633,7 @@ describe("Session backend, through a real server", () => {
       const reply = yield* login(url)
       assert.match(
         reply.setCookies[0]!,
-        /^sid=[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=1209600; Path=\/; HttpOnly; SameSite=Strict$/
+        /^sid=[A-Za-z0-9_-]{22}\.[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}; Max-Age=1209600; Path=\/; HttpOnly; SameSite=Strict$/
       )
       const value = reply.setCookies[0]!.slice("sid=".length).split(";")[0]!
       const me = yield* send(`${url}/me`, { headers: { cookie: `other=1; sid=${value}` } })
@@ -481,17 +644,20 @@ describe("Session backend, through a real server", () => {
 
   it.scoped("a store failure is a generic 500 for the client, never the store's message", () =>
     Effect.gen(function*() {
+      const down = Effect.fail(new SessionStoreError({ message: "database is down at 10.0.0.7" }))
       const failing = SessionStore.of({
-        get: () => Effect.fail(new SessionStoreError({ message: "database is down at 10.0.0.7" })),
-        set: () => Effect.fail(new SessionStoreError({ message: "database is down at 10.0.0.7" })),
-        delete: () => Effect.fail(new SessionStoreError({ message: "database is down at 10.0.0.7" }))
+        create: () => down,
+        authenticate: () => down,
+        revoke: () => down,
+        revokeUser: () => down,
+        list: () => down
       })
       const url = yield* serveWith({ secret }, failing).pipe(
         Effect.provide(Logger.minimumLogLevel(LogLevel.None))
       )
       // no cookie: the store is not asked
       assert.strictEqual((yield* send(`${url}/whoami`)).status, 200)
-      const reply = yield* send(`${url}/whoami`, { cookie: Session.sign(Session.makeId(), secret) })
+      const reply = yield* send(`${url}/whoami`, { cookie: Session.sign(newToken(), secret) })
       assert.strictEqual(reply.status, 500)
       assert.notInclude(reply.body, "10.0.0.7")
       const login500 = yield* login(url)
@@ -502,28 +668,33 @@ describe("Session backend, through a real server", () => {
 })
 
 describe("Session.layer / Session.make / Session.Session", () => {
-  it.effect("the layer's backend, the service's backend and the accessors read and write the same cookie", () => {
-    const id = Session.makeId()
-    return Effect.gen(function*() {
+  it.effect("the layer's backend, the service's backend and the accessors read and write the same cookie", () =>
+    Effect.gen(function*() {
       const store = yield* SessionStore
-      yield* store.set(id, session("alice", 60_000))
+      const [token, alice] = yield* store.create(newSession("alice"))
+      const signed = Session.sign(Redacted.value(token), secret)
       const service = yield* Session.make({ secret })
-      const viaService = yield* service.backend.authenticate.pipe(withCookie(Session.sign(id, secret)))
+      assert.strictEqual(service.store, store)
+      const viaService = yield* service.backend.authenticate.pipe(withCookie(signed))
       const viaLayer = yield* Effect.flatMap(AuthenticationBackend, (backend) => backend.authenticate).pipe(
-        withCookie(Session.sign(id, secret)),
+        withCookie(signed),
         Effect.provide(Session.layer({ secret }))
       )
       for (const result of [viaService, viaLayer]) {
         assert.deepStrictEqual(
-          Option.map(result, ([credentials, user]) => [credentials.scopes, user.identity] as const),
-          Option.some([["authenticated"], "alice"] as const)
+          Option.map(result, ([credentials, user]) => [credentials.scopes, credentials.method, user.identity] as const),
+          Option.some([["authenticated"], "session", "alice"] as const)
         )
       }
+      assert.deepStrictEqual(
+        Option.map(yield* service.current.pipe(withCookie(signed)), (s) => s.id),
+        Option.some(alice.id)
+      )
       assert.isTrue(Option.isNone(yield* service.backend.authenticate.pipe(withCookie(undefined))))
       // login and logout called directly (data-first), outside a server, on the service
       const sessions = yield* Session.make({ secret, maxAge: "1 hour", secure: true })
       const loggedIn = yield* sessions.login(HttpServerResponse.empty(), new SimpleUser("bob"), ["a"]).pipe(
-        withCookie(Session.sign(id, secret))
+        withCookie(signed)
       )
       const cookie = loggedIn.cookies.cookies["session"]
       assert.isDefined(cookie)
@@ -534,40 +705,44 @@ describe("Session.layer / Session.make / Session.Session", () => {
         maxAge: Duration.hours(1),
         secure: true
       })
-      assert.isTrue(Option.isNone(yield* store.get(id)), "the request's previous session is deleted")
-      const newId = Option.getOrThrow(Session.verify(cookie!.value, secret))
+      assert.isTrue(Option.isNone(yield* store.authenticate(Redacted.value(token))), "the previous session is revoked")
+      const bob = Option.getOrThrow(yield* store.authenticate(Option.getOrThrow(Session.verify(cookie!.value, secret))))
       assert.deepStrictEqual(
-        Option.map(yield* store.get(newId), (s) => [s.user.identity, s.scopes, s.expiresAt - s.createdAt] as const),
-        Option.some(["bob", ["a"], 3_600_000] as const)
+        [bob.userId, bob.scopes, bob.expiresAt - bob.createdAt, bob.idleTimeout],
+        ["bob", ["a"], 3_600_000, 3_600_000]
       )
       const loggedOut = yield* sessions.logout(HttpServerResponse.empty()).pipe(withCookie(cookie!.value))
       assert.strictEqual(loggedOut.cookies.cookies["session"]?.value, "")
-      assert.isTrue(Option.isNone(yield* store.get(newId)))
+      assert.deepStrictEqual(yield* store.list("bob"), [])
 
       // the accessors, data-first and data-last, go through the Session service the layer provides
       const viaAccessors = Effect.gen(function*() {
         const first = yield* Session.login(HttpServerResponse.empty(), new SimpleUser("carol"), ["b"])
         const value = first.cookies.cookies["session"]!.value
-        const carolId = Option.getOrThrow(Session.verify(value, secret))
-        assert.strictEqual(
-          Option.getOrUndefined(Option.map(yield* store.get(carolId), (s) => s.user.identity)),
-          "carol"
-        )
+        assert.strictEqual((yield* store.list("carol")).length, 1)
         const second = yield* HttpServerResponse.empty().pipe(Session.login(new SimpleUser("dave")))
         assert.isDefined(second.cookies.cookies["session"])
         const out = yield* Session.logout(HttpServerResponse.empty()).pipe(withCookie(value))
         assert.strictEqual(out.cookies.cookies["session"]?.value, "")
-        assert.isTrue(Option.isNone(yield* store.get(carolId)))
+        assert.deepStrictEqual(yield* store.list("carol"), [])
         assert.strictEqual((yield* Session.Session).cookieName, "session")
       })
       yield* viaAccessors.pipe(
         withCookie(undefined),
         Effect.provide(Session.layer({ secret }))
       )
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
 
-      assert.isTrue(
-        Option.isNone(yield* service.backend.authenticate.pipe(withCookie(flip(Session.sign(id, secret), 50))))
+  it.effect("a login with a cookie it cannot open (only the public id) revokes nothing", () =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore
+      const [token, victim] = yield* store.create(newSession("victim"))
+      const service = yield* Session.make()
+      // someone who read the victim's session id in a log, and logs in with it and a made-up secret
+      yield* service.login(HttpServerResponse.empty(), new SimpleUser("mallory")).pipe(
+        withCookie(`${victim.id}.${newToken().slice(23)}`)
       )
-    }).pipe(Effect.provide(SessionStore.layerMemory))
-  })
+      yield* service.logout(HttpServerResponse.empty()).pipe(withCookie(`${victim.id}.${newToken().slice(23)}`))
+      assert.isTrue(Option.isSome(yield* store.authenticate(Redacted.value(token))))
+    }).pipe(Effect.provide(SessionStore.layerMemory)))
 })

@@ -1,7 +1,7 @@
 /**
  * Property tests of the session cookie backend through a real server (one per property, a `Session.make` backend on
  * `SessionStore.layerMemory`): whatever a client puts in its `Cookie` header, only the genuine cookie of a live
- * session is signed in; anything else is anonymous (200 on an open route, 403 on a guarded one), never a 400 or a
+ * session is signed in (a known id with another secret too); anything else is anonymous (200 on an open route, 403 on a guarded one), never a 400 or a
  * 500, and no response echoes the cookie or sets one.
  */
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
@@ -147,9 +147,9 @@ describe("Session cookies under random input, through a real server", () => {
         FastCheck.oneof(
           FastCheck.tuple(paths, headerValue(96), FastCheck.boolean())
             .map(([path, value, around]) => inHeader(path, value, around)),
-          // a value of the right shape, `<43>.<43>`, of random base64url
-          FastCheck.tuple(paths, base64url(43, 43), base64url(43, 43), FastCheck.boolean())
-            .map(([path, id, mac, around]) => inHeader(path, `${id}.${mac}`, around)),
+          // a value of the right shape, `<22>.<43>.<43>`, of random base64url
+          FastCheck.tuple(paths, base64url(22, 22), base64url(43, 43), base64url(43, 43), FastCheck.boolean())
+            .map(([path, id, secret, mac, around]) => inHeader(path, `${id}.${secret}.${mac}`, around)),
           // the whole header
           FastCheck.tuple(paths, headerValue(128)).map(([path, cookie]) => ({ path, cookie, value: cookie }))
         )
@@ -183,17 +183,17 @@ describe("Session cookies under random input, through a real server", () => {
       assert.isAbove(signedIn, 0)
     }))
 
-  it.scoped("a live session's id with any other MAC (random, another key's, the same bytes spelt otherwise) is anonymous", () =>
+  it.scoped("a live session's token with any other MAC (random, another key's, the same bytes spelt otherwise) is anonymous", () =>
     Effect.gen(function*() {
       const { seen, signedIn } = yield* fuzz((cookies) => {
-        const id = FastCheck.constantFrom(...cookies.live.map((cookie) => cookie.slice(0, 43)))
-        const genuineMac = (id: string) => cookies.live.find((cookie) => cookie.startsWith(`${id}.`))!.slice(44)
+        const id = FastCheck.constantFrom(...cookies.live.map((cookie) => cookie.slice(0, 66)))
+        const genuineMac = (id: string) => cookies.live.find((cookie) => cookie.startsWith(`${id}.`))!.slice(67)
         const mac = FastCheck.oneof(
           id.chain((id) => FastCheck.tuple(FastCheck.constant(id), base64url(43, 43))),
           id.chain((id) => FastCheck.tuple(FastCheck.constant(id), base64url(0, 60))),
           // signed with another key (of 32 bytes or more, the least a key may have)
           FastCheck.tuple(id, FastCheck.string({ minLength: 32, maxLength: 64 }))
-            .map(([id, key]) => [id, Session.sign(id, Redacted.make(key)).slice(44)] as const),
+            .map(([id, key]) => [id, Session.sign(id, Redacted.make(key)).slice(67)] as const),
           // the genuine MAC with its last character changed in the 2 bits a base64url decoder ignores
           FastCheck.tuple(id, FastCheck.integer({ min: 1, max: 3 })).map(([id, delta]) => {
             const mac = genuineMac(id)
@@ -208,7 +208,31 @@ describe("Session cookies under random input, through a real server", () => {
       assert.isAbove(signedIn, 0)
     }))
 
-  it.scoped("an id no session has, with a MAC made with the secret (Session.sign), is anonymous", () =>
+  it.scoped("a live session's id with any other secret, signed with the right key, is anonymous", () =>
+    Effect.gen(function*() {
+      const { seen, signedIn } = yield* fuzz((cookies) => {
+        const id = FastCheck.constantFrom(...cookies.live.map((cookie) => cookie.slice(0, 22)))
+        const genuineSecret = (id: string) => cookies.live.find((cookie) => cookie.startsWith(`${id}.`))!.slice(23, 66)
+        const other = FastCheck.oneof(
+          id.chain((id) => FastCheck.tuple(FastCheck.constant(id), base64url(43, 43))),
+          // the genuine secret with its last character changed in the 2 bits a base64url decoder ignores
+          FastCheck.tuple(id, FastCheck.integer({ min: 1, max: 3 })).map(([id, delta]) => {
+            const secret = genuineSecret(id)
+            const last = base64urlAlphabet.indexOf(secret.at(-1)!)
+            return [id, secret.slice(0, -1) + base64urlAlphabet[(last & ~3) | ((last + delta) & 3)]] as const
+          })
+        )
+        return FastCheck.tuple(
+          paths,
+          orGenuine(cookies, other.map(([id, other]) => Session.sign(`${id}.${other}`, secret))),
+          FastCheck.boolean()
+        ).map(([path, value, around]) => inHeader(path, value, around))
+      })
+      assert.sameMembers([...seen], [200, 403])
+      assert.isAbove(signedIn, 0)
+    }))
+
+  it.scoped("a token no session has, with a MAC made with the secret (Session.sign), is anonymous", () =>
     Effect.gen(function*() {
       const { seen, signedIn } = yield* fuzz((cookies) =>
         FastCheck.tuple(
@@ -216,11 +240,13 @@ describe("Session cookies under random input, through a real server", () => {
           orGenuine(
             cookies,
             FastCheck.oneof(
-              // a well-formed id that names no session
-              base64url(43, 43).map((id) => Session.sign(id, secret)),
+              // a well-formed token that names no session
+              FastCheck.tuple(base64url(22, 22), base64url(43, 43)).map(([id, s]) =>
+                Session.sign(`${id}.${s}`, secret)
+              ),
               // a logged-out session's, or one replaced by a new login
               FastCheck.constantFrom(...cookies.dead),
-              // ids of other lengths, or of any characters
+              // tokens of other lengths, or of any characters
               base64url(0, 60).map((id) => Session.sign(id, secret)),
               FastCheck.string({
                 unit: FastCheck.integer({ min: 0x21, max: 0x7e }).map((c) => String.fromCharCode(c)),

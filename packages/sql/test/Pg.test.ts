@@ -1,0 +1,133 @@
+/**
+ * Two instances on one PostgreSQL database (two store layers in this process, one pool and one LISTEN connection
+ * each): sessions, revocations, disabled users and throttles are shared, and a cached session costs no query.
+ * Skipped, with a message, when `DATABASE_URL` is not set.
+ */
+import { UserStore } from "@effect-auth/sql"
+import * as SqlClient from "@effect/sql/SqlClient"
+import { assert, describe, it } from "@effect/vitest"
+import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
+import { SessionStore } from "effect-auth/SessionStore"
+import { ThrottleStore } from "effect-auth/Throttle"
+import { randomUUID } from "node:crypto"
+import { pg, skipPg, statementCounter } from "./utils/stores.js"
+
+const channel = "effect_auth_test_pg"
+const session = (userId: string) => ({
+  userId,
+  scopes: ["authenticated"],
+  idleTimeout: 3_600_000,
+  absoluteTimeout: 7_200_000
+})
+
+// the wall clock: how long the other instance takes to hear of a revocation
+const sinceMillis = (start: number) => Number(process.hrtime.bigint() - BigInt(start)) / 1e6
+const nowNanos = () => Number(process.hrtime.bigint())
+
+/** Polls `refused` on the other instance until it holds (2 s at most); answers the milliseconds it took. */
+const timeUntil = (refused: Effect.Effect<boolean, unknown>) =>
+  Effect.gen(function*() {
+    const start = nowNanos()
+    while (!(yield* refused)) {
+      if (sinceMillis(start) > 2_000) return Infinity
+      yield* Effect.promise(() => new Promise((resolve) => setImmediate(resolve)))
+    }
+    return sinceMillis(start)
+  })
+
+describe.skipIf(skipPg)("two instances on one PostgreSQL", () => {
+  const instances = Effect.gen(function*() {
+    const a = yield* Layer.build(pg(channel))
+    const b = yield* Layer.build(pg(channel))
+    return [a, b] as const
+  })
+
+  it.scoped("a session made on A is valid on B; revoked on A, B refuses it at once; B's cached path asks nothing", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* instances
+      const storeA = Context.get(a, SessionStore)
+      const storeB = Context.get(b, SessionStore)
+      const latencies: Array<number> = []
+      let queries = 0
+      const requests = 1_000
+      for (let round = 0; round < 5; round++) {
+        const [token] = yield* storeA.create(session(`pg-${randomUUID()}`))
+        const value = Redacted.value(token)
+        const first = statementCounter()
+        assert.isTrue(Option.isSome(yield* storeB.authenticate(value).pipe(first.counting)), "valid on B")
+        assert.strictEqual(first.count(), 1, "read once from the database (the counter counts), then cached")
+        const counter = statementCounter()
+        for (let i = 0; i < requests; i++) {
+          assert.isTrue(Option.isSome(yield* storeB.authenticate(value).pipe(counter.counting)))
+        }
+        queries += counter.count()
+        const [id] = SessionStore.parseToken(value)!
+        const start = nowNanos()
+        yield* storeA.revoke(id)
+        const revokedOnA = sinceMillis(start)
+        const heard = yield* timeUntil(Effect.map(storeB.authenticate(value), Option.isNone))
+        latencies.push(revokedOnA + heard)
+      }
+      console.log(
+        `revocation seen on B after ${latencies.map((ms) => ms.toFixed(1)).join(", ")} ms (from the call on A); ` +
+          `${queries / (5 * requests)} queries per cached request on B`
+      )
+      assert.strictEqual(queries, 0, "a cached session costs no query")
+      assert.isTrue(latencies.every((ms) => ms < 100), `within 100 ms: ${latencies.join(", ")}`)
+    }))
+
+  it.scoped("a user disabled, or a password changed, on A: B refuses the sessions at once", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* instances
+      const usersA = Context.get(a, UserStore)
+      const storeB = Context.get(b, SessionStore)
+      const username = `pg-user-${randomUUID()}`
+      const user = yield* usersA.add({ username, password: Redacted.make("a password") })
+      const [t1] = yield* storeB.create(session(user.id))
+      const [t2, kept] = yield* storeB.create(session(user.id))
+      for (const token of [t1, t2]) assert.isTrue(Option.isSome(yield* storeB.authenticate(Redacted.value(token))))
+      yield* usersA.setPassword(username, Redacted.make("another password"), kept.id)
+      assert.isFinite(yield* timeUntil(Effect.map(storeB.authenticate(Redacted.value(t1)), Option.isNone)))
+      assert.isTrue(Option.isSome(yield* storeB.authenticate(Redacted.value(t2))), "the session kept lives on")
+      yield* usersA.setDisabled(username, true)
+      assert.isFinite(yield* timeUntil(Effect.map(storeB.authenticate(Redacted.value(t2)), Option.isNone)))
+      assert.isTrue(
+        Option.isNone(yield* Context.get(b, UserStore).authenticate(username, Redacted.make("another password")))
+      )
+    }))
+
+  it.scoped("the throttle counts attempts across both, at once too", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* instances
+      const key = `u:pg-${randomUUID()}`
+      const hit = (context: typeof a) => Context.get(context, ThrottleStore).hit(key, Duration.minutes(15))
+      const counts = yield* Effect.all(Array.from({ length: 10 }, (_, i) => hit(i % 2 === 0 ? a : b)), {
+        concurrency: "unbounded"
+      })
+      assert.sameMembers(counts.map((c) => c.count), [1, 2, 3, 4, 5, 6, 7, 8, 9, 10])
+      assert.strictEqual((yield* Context.get(b, ThrottleStore).get(key)).count, 10)
+      yield* Context.get(a, ThrottleStore).reset(key)
+      assert.strictEqual((yield* Context.get(b, ThrottleStore).get(key)).count, 0)
+    }))
+
+  it.scoped("usernames are unique across instances, even added at once", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* instances
+      const username = `pg-twin-${randomUUID()}`
+      const results = yield* Effect.all(
+        [a, b, a, b].map((context, i) =>
+          Effect.either(
+            Context.get(context, UserStore).add({
+              username: i % 2 === 0 ? username : username.toUpperCase(),
+              password: Redacted.make("pw")
+            })
+          )
+        ),
+        { concurrency: "unbounded" }
+      )
+      assert.strictEqual(results.filter((r) => r._tag === "Right").length, 1)
+      const sql = Context.get(a, SqlClient.SqlClient)
+      const rows = yield* sql`SELECT id FROM effect_auth_users WHERE username_key = ${username.toLowerCase()}`
+      assert.strictEqual(rows.length, 1)
+    }))
+})
