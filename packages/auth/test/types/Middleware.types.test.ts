@@ -16,6 +16,7 @@ import type {
   PermissionDenied,
   RejectedCredentials,
   ServiceUnavailable,
+  TooManyRequests,
   UnauthenticatedUser,
   Unauthorized
 } from "effect-auth"
@@ -26,8 +27,7 @@ import {
   CurrentCredentials,
   CurrentUser,
   Policy,
-  requires,
-  TooManyRequests
+  requires
 } from "effect-auth"
 import { expectTypeOf } from "vitest"
 
