@@ -1,20 +1,24 @@
 /**
- * Runs the example on 127.0.0.1:3000 (PORT overrides) and prints curl lines to try it.
+ * Runs the example on 127.0.0.1:3000 (PORT overrides), prints a demo login and curl lines to try it. Behind a
+ * TLS-terminating proxy, set HTTPS=true: the cookies become `Secure` and take the `__Host-` prefix.
  */
 import { HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer } from "effect"
 import { createServer } from "node:http"
-import { app, BackendLive } from "./App.js"
+import { app, layer } from "./App.js"
 
 const port = Number(process.env["PORT"] ?? 3000)
+const https = process.env["HTTPS"] === "true"
 
 const Banner = Layer.effectDiscard(Effect.gen(function*() {
   const server = yield* HttpServer.HttpServer
   const url = server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
   yield* Console.log([
     `effect-auth example listening on ${url}`,
+    ``,
+    `In a browser: open ${url}/dashboard and log in as alice / wonderland (bob / builder is no admin)`,
     ``,
     `curl -i ${url}/                                   # hello, you`,
     `curl -i -u bob:builder ${url}/                    # hello, bob`,
@@ -26,6 +30,9 @@ const Banner = Layer.effectDiscard(Effect.gen(function*() {
     `curl -i -u alice:wonderland ${url}/admin          # 200`,
     `curl -i ${url}/account                            # 303 to /login?next=%2Faccount`,
     `curl -i -H 'Authorization: Basic foobar' ${url}/  # 400 Invalid basic auth credentials`,
+    `curl -i -H 'Accept: text/html' ${url}/dashboard   # 303 to /login?next=%2Fdashboard: browsers get the form`,
+    `curl -i -X POST -H 'Origin: https://evil.example' ${url}/logout   # 403: a cross-site request`,
+    `curl -i -X POST -d 'username=alice&password=wonderland' ${url}/login   # 403: no CSRF cookie and token`,
     `TOKEN=$(curl -s -X POST -u alice:wonderland ${url}/token)   # a JWT for API clients`,
     `curl -i -H "Authorization: Bearer $TOKEN" ${url}/api/me     # {"user":"alice","scopes":[...]}`,
     `curl -i -H 'Authorization: Bearer a.b.c' ${url}/api/me      # 401 invalid_token`,
@@ -35,7 +42,7 @@ const Banner = Layer.effectDiscard(Effect.gen(function*() {
 }))
 
 const ServerLive = HttpServer.serve(app).pipe(
-  Layer.provide(BackendLive),
+  Layer.provide(layer({ https })),
   Layer.provide(Banner),
   Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port }))
 )

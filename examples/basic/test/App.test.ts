@@ -92,6 +92,25 @@ describe("the example app", () => {
         location: null
       })
 
+      // browsers (Accept: text/html) are sent to the login form; API clients (above) keep the 401 and its challenges
+      assert.deepStrictEqual(yield* get(`${url}/dashboard`, { accept: "text/html" }), {
+        status: 303,
+        body: "",
+        location: "/login?next=%2Fdashboard"
+      })
+      // a state-changing request from another site's page, or without the form's CSRF token, is refused
+      const crossSite = yield* request(`${url}/logout`, { method: "POST", headers: { origin: "https://evil.example" } })
+      assert.deepStrictEqual([crossSite.status, crossSite.body], [403, "Forbidden: cross-site request"])
+      const noToken = yield* request(`${url}/login`, {
+        method: "POST",
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: "username=alice&password=wonderland"
+      })
+      assert.deepStrictEqual(
+        [noToken.status, noToken.body],
+        [403, "Forbidden: missing or invalid CSRF token. Reload the form and try again."]
+      )
+
       // API clients: a JWT for alice, then Bearer requests
       const token = yield* request(`${url}/token`, { method: "POST", headers: alice })
       assert.strictEqual(token.status, 200)
@@ -113,6 +132,8 @@ describe("the example app", () => {
       assert.deepStrictEqual(yield* socket(`${url}/ws`, {}), { status: 401, messages: [] })
     }), { timeout: 120_000 }) // every Basic request hashes a password (scrypt, N = 2^17)
 
+  // POST /login and /logout answer 403 to all: the table's requests carry no CSRF token (examples/basic/test/Login.test.ts
+  // logs in and out with one)
   it.effect("who may reach what: the access table is snapshotted, so a privilege change fails here", () =>
     Effect.gen(function*() {
       const table = yield* Testing.accessTable(app, {
@@ -154,6 +175,16 @@ describe("the example app", () => {
             "alice": 200,
             "anonymous": 200,
             "bob": 200,
+          },
+          "POST /login": {
+            "alice": 403,
+            "anonymous": 403,
+            "bob": 403,
+          },
+          "POST /logout": {
+            "alice": 403,
+            "anonymous": 403,
+            "bob": 403,
           },
           "POST /token": {
             "alice": 403,

@@ -47,6 +47,7 @@ describe("the HttpApi example", () => {
         "400",
         "401",
         "403",
+        "429",
         "503"
       ])
       const docs = yield* get(`${url}/docs`)

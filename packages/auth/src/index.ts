@@ -40,6 +40,13 @@ export * as Basic from "./Basic.js"
 export * as Bearer from "./Bearer.js"
 
 /**
+ * Cross-site request forgery: origin checks and form tokens for every state-changing request.
+ *
+ * @since 0.2.0
+ */
+export * as Csrf from "./Csrf.js"
+
+/**
  * Your body, our headers: an error's own response (status, `WWW-Authenticate`, `Location`, `Retry-After`) with the
  * body you choose.
  *
@@ -60,6 +67,13 @@ export * as HttpApiAuthentication from "./HttpApiAuthentication.js"
  * @since 0.2.0
  */
 export * as HttpLayerRouterAuthentication from "./HttpLayerRouterAuthentication.js"
+
+/**
+ * Login forms: the form read within bounds, login and logout handlers, a safe `next`, browsers sent to log in.
+ *
+ * @since 0.2.0
+ */
+export * as Login from "./Login.js"
 
 /**
  * Password hashing (scrypt) and constant-time comparison of secrets.

@@ -1,0 +1,274 @@
+/**
+ * The building blocks of a login form's handlers: read the form (bounded), log in and send the user back to a safe
+ * `next`, log out, and send browsers that are denied a page to the login form while other clients get the 401 and
+ * its challenge. Pair them with `Csrf` (every state-changing request checked) and `Session` (the cookie).
+ *
+ * @since 0.2.0
+ */
+import * as Cookies from "@effect/platform/Cookies"
+import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Effect from "effect/Effect"
+import { dual } from "effect/Function"
+import * as Redacted from "effect/Redacted"
+import * as Schema from "effect/Schema"
+import type { AuthCredentials } from "./AuthCredentials.js"
+import * as Csrf from "./Csrf.js"
+import { CurrentAuthentication } from "./CurrentUser.js"
+import type { PayloadTooLarge } from "./internal/form.js"
+import { isUrlEncoded, readUrlParams } from "./internal/form.js"
+import * as redirect from "./internal/redirect.js"
+import type { PermissionDenied } from "./PermissionDenied.js"
+import { Forbidden, LoginRedirect, Unauthorized } from "./PermissionDenied.js"
+import * as Session from "./Session.js"
+import type { SessionStoreError } from "./SessionStore.js"
+import type { User } from "./User.js"
+
+/**
+ * A path on this site for a `next` a client sent (a login form's, a query's): one `/` then anything but another
+ * `/` or `\`, so that a redirect to it stays on this site whatever it held (`https://evil.example` becomes `/`,
+ * `//evil.example` and `/\evil.example` become `/evil.example`); tabs and newlines are dropped, as browsers do.
+ *
+ * @example
+ * ```ts
+ * import * as Login from "effect-auth/Login"
+ *
+ * Login.safeNext("/dashboard?tab=2") // "/dashboard?tab=2"
+ * Login.safeNext("//evil.example") // "/evil.example"
+ * ```
+ *
+ * @since 0.2.0
+ * @category redirects
+ */
+export const safeNext: (next: string) => string = redirect.safeNext
+
+/**
+ * A login form that could not be read: not URL-encoded, or without a username or password, or with one longer
+ * than allowed: 400 `text/plain`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class InvalidForm extends Schema.TaggedError<InvalidForm>("effect-auth/InvalidLoginForm")(
+  "InvalidForm",
+  { reason: Schema.String },
+  HttpApiSchema.annotations({ status: 400, description: "The login form could not be read" })
+) implements HttpServerRespondable.Respondable {
+  /** @since 0.2.0 */
+  static readonly status = 400 as const
+  /** @since 0.2.0 */
+  get status(): 400 {
+    return 400
+  }
+  override get message(): string {
+    return `Invalid login form: ${this.reason}`
+  }
+  /** @since 0.2.0 */
+  [HttpServerRespondable.symbol]() {
+    return Effect.succeed(invalidForm)
+  }
+}
+
+export {
+  /**
+   * A form body larger than allowed: 413, refused from its `Content-Length` before any of it is read.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  PayloadTooLarge
+} from "./internal/form.js"
+
+const invalidForm = HttpServerResponse.text("Bad Request: invalid login form", { status: 400 })
+
+/**
+ * What a login form sent: the password `Redacted` from the moment it is read, `next` already safe.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Form {
+  readonly username: string
+  readonly password: Redacted.Redacted<string>
+  /** Where to go after login: a path on this site (see {@link safeNext}), `/` when the form had none. */
+  readonly next: string
+  /** Whether "remember me" was checked: any value of the field but `""` and `"off"`. */
+  readonly remember: boolean
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface FormOptions {
+  /** The largest form read, in bytes (default 8 KiB; a larger `Content-Length` gets 413 before it is read). */
+  readonly maxBytes?: number | undefined
+  /** The largest username, in UTF-16 units (default 256). */
+  readonly maxUsername?: number | undefined
+  /** The largest password, in UTF-16 units (default 1024: a long passphrase, not a megabyte to hash). */
+  readonly maxPassword?: number | undefined
+}
+
+// a login form holds two short fields, a path and a token: 8 KiB is room for a long `next`
+const defaultMaxBytes = 8 * 1024
+const defaultMaxUsername = 256
+const defaultMaxPassword = 1024
+
+/**
+ * Reads the request's login form (`username`, `password`, `next`, `remember`), URL-encoded, bounded in size.
+ *
+ * @since 0.2.0
+ * @category forms
+ */
+export const readForm = (
+  options: FormOptions = {}
+): Effect.Effect<Form, InvalidForm | PayloadTooLarge, HttpServerRequest.HttpServerRequest> => {
+  const maxBytes = options.maxBytes ?? defaultMaxBytes
+  const maxUsername = options.maxUsername ?? defaultMaxUsername
+  const maxPassword = options.maxPassword ?? defaultMaxPassword
+  return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    if (!isUrlEncoded(request)) return Effect.fail(new InvalidForm({ reason: "not application/x-www-form-urlencoded" }))
+    return Effect.flatMap(readUrlParams(request, maxBytes), (params): Effect.Effect<Form, InvalidForm> => {
+      const username = params.get("username")
+      const password = params.get("password")
+      if (username === null || username === "" || password === null || password === "") {
+        return Effect.fail(new InvalidForm({ reason: "missing username or password" }))
+      }
+      if (username.length > maxUsername || password.length > maxPassword) {
+        return Effect.fail(new InvalidForm({ reason: "username or password too long" }))
+      }
+      const remember = params.get("remember")
+      return Effect.succeed({
+        username,
+        password: Redacted.make(password),
+        next: safeNext(params.get("next") ?? "/"),
+        remember: remember !== null && remember !== "" && remember !== "off"
+      })
+    })
+  })
+}
+
+/**
+ * @since 0.2.0
+ * @category models
+ */
+export interface LoginOptions {
+  readonly user: User
+  readonly scopes?: AuthCredentials | ReadonlyArray<string> | undefined
+  /** Where to send the user: made safe here again (see {@link safeNext}); `/` by default. */
+  readonly next?: string | undefined
+  /**
+   * "Remember me": `true` keeps the cookie's `Max-Age` (the session's lifetime, across browser restarts); `false`
+   * (the default) makes it a browser-session cookie, gone when the browser closes. The session itself ends as the
+   * store says either way.
+   */
+  readonly remember?: boolean | undefined
+}
+
+const withoutMaxAge = (response: HttpServerResponse.HttpServerResponse, name: string) => {
+  const cookie = Cookies.get(response.cookies, name)
+  if (cookie._tag === "None") return response
+  const { expires: _expires, maxAge: _maxAge, ...options } = cookie.value.options ?? {}
+  return HttpServerResponse.unsafeSetCookie(response, name, cookie.value.value, options)
+}
+
+/**
+ * Logs `user` in: a 303 to the safe `next` with a new session's cookie (`Session.login`: a pre-login session is
+ * revoked, never reused) and a new CSRF cookie, so that tokens known before login are worthless after it.
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const login = (
+  options: LoginOptions
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  SessionStoreError,
+  HttpServerRequest.HttpServerRequest | Session.Session | Csrf.Csrf
+> =>
+  Effect.gen(function*() {
+    const session = yield* Session.Session
+    const redirected = HttpServerResponse.redirect(safeNext(options.next ?? "/"), { status: 303 })
+    const loggedIn = yield* session.login(redirected, options.user, options.scopes)
+    return yield* Csrf.rotate(options.remember === true ? loggedIn : withoutMaxAge(loggedIn, session.cookieName))
+  })
+
+/**
+ * Logs the request's session out: a 303 to `location` (default `/login`) that revokes the session, expires its
+ * cookie and sets a new CSRF cookie.
+ *
+ * @since 0.2.0
+ * @category handlers
+ */
+export const logout = (
+  location = "/login"
+): Effect.Effect<
+  HttpServerResponse.HttpServerResponse,
+  SessionStoreError,
+  HttpServerRequest.HttpServerRequest | Session.Session | Csrf.Csrf
+> =>
+  Effect.flatMap(
+    Session.logout(HttpServerResponse.redirect(location, { status: 303 })),
+    Csrf.rotate
+  )
+
+const isBrowser = (request: HttpServerRequest.HttpServerRequest): boolean => {
+  if (request.method !== "GET" && request.method !== "HEAD") return false
+  const accept = request.headers["accept"]
+  return accept !== undefined && accept.includes("text/html")
+}
+
+/**
+ * Sends browsers that `requires` denied because they are anonymous to the login page: a request that accepts
+ * `text/html` (a page load, GET or HEAD) gets a 303 to `login` with `next`, instead of the 401 with the challenge or
+ * the 403 that other clients keep getting. An authenticated user who lacks a scope keeps the 403 (a login would not
+ * help, and a redirect would loop).
+ *
+ * @example
+ * ```ts
+ * import { requires } from "effect-auth"
+ * import * as Login from "effect-auth/Login"
+ * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ *
+ * const router = HttpRouter.empty.pipe(
+ *   HttpRouter.get(
+ *     "/dashboard",
+ *     HttpServerResponse.text("dashboard").pipe(requires("authenticated"), Login.redirectBrowsers("/login"))
+ *   )
+ * )
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const redirectBrowsers: {
+  (login: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LoginRedirect, R>
+  <A, E, R>(self: Effect.Effect<A, E, R>, login: string): Effect.Effect<A, E | LoginRedirect, R>
+} = dual(
+  2,
+  <A, E, R>(self: Effect.Effect<A, E, R>, login: string): Effect.Effect<A, E | LoginRedirect, R> =>
+    Effect.catchIf(
+      self,
+      (error): error is E & PermissionDenied => error instanceof Unauthorized || error instanceof Forbidden,
+      (denied) =>
+        Effect.flatMap(
+          Effect.all([
+            Effect.serviceOption(HttpServerRequest.HttpServerRequest),
+            Effect.serviceOption(CurrentAuthentication)
+          ]),
+          ([request, auth]): Effect.Effect<never, E | LoginRedirect> =>
+            request._tag === "Some" && isBrowser(request.value) &&
+              (denied instanceof Unauthorized || (auth._tag === "Some" && !auth.value.user.isAuthenticated))
+              ? Effect.fail(
+                new LoginRedirect({
+                  scopes: denied.scopes,
+                  clause: denied.clause,
+                  location: redirect.withNext(login, request.value)
+                })
+              )
+              : Effect.fail(denied)
+        )
+    )
+)
