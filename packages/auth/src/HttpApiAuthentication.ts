@@ -77,6 +77,7 @@ import * as AuthenticationError from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/httpApiAuthentication.js"
+import * as policies from "./internal/policy.js"
 import * as PermissionDenied from "./PermissionDenied.js"
 import type * as Policy from "./Policy.js"
 import type { Requirement as RequirementInput, RequiresOptions } from "./Requires.js"
@@ -471,7 +472,10 @@ export const requires = <const P extends RequirementInput>(
     const value = { requirement, options, optional: false }
     const annotated = withTransform(endpoint.annotate(Requirement, { requirement, options }), transform)
       .middleware(internal.makeGuard(value, endpoint.method, endpoint.path) as any)
-    // the denials this endpoint can answer with, each with its status and its body in the document
+    // the denials this endpoint can answer with, each with its status and its body in the document; a requirement
+    // that always passes (`[]`, anyone) denies nothing
+    const scopes = policies.allOfScopes(policies.toPolicy(requirement))
+    if (scopes !== undefined && scopes.length === 0) return annotated as any
     return (options?.redirect !== undefined
       ? annotated.addError(LoginRedirect).addError(Forbidden)
       : options?.status === 404

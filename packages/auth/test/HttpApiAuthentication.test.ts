@@ -51,7 +51,7 @@ const Text = HttpApiSchema.Text()
 
 const Api = HttpApi.make("test").add(
   HttpApiGroup.make("pages")
-    .add(HttpApiEndpoint.get("home", "/").addSuccess(Text))
+    .add(HttpApiEndpoint.get("home", "/").addSuccess(Text).pipe(HttpApiAuthentication.requires([])))
     .add(HttpApiEndpoint.get("optional", "/optional").addSuccess(Text).pipe(HttpApiAuthentication.requires([])))
     .add(
       HttpApiEndpoint.get("dashboard", "/dashboard").addSuccess(Text).pipe(
@@ -76,6 +76,8 @@ const Api = HttpApi.make("test").add(
         .addSuccess(Text)
         .addError(HttpApiAuthentication.Forbidden)
         .addError(HttpApiAuthentication.Unauthorized)
+        // anyone reaches the handler, which decides: the document says so
+        .pipe(HttpApiAuthentication.requires([]))
     )
     // an endpoint that lists the denials itself and fails with them from its handler
     .add(
@@ -85,6 +87,7 @@ const Api = HttpApi.make("test").add(
         .addError(HttpApiAuthentication.Forbidden)
         .addError(HttpApiAuthentication.Unauthorized)
         .addError(HttpApiAuthentication.NotFound)
+        .pipe(HttpApiAuthentication.requires([]))
     )
     .middleware(Authentication)
 )
@@ -280,8 +283,8 @@ describe("HttpApiAuthentication through a real server", () => {
         assert.deepStrictEqual(security("/dashboard"), [{ basic: ["authenticated"] }])
         assert.deepStrictEqual(security("/reports"), [{ basic: ["admin"] }, { basic: ["auditor"] }])
         assert.deepStrictEqual(security("/optional"), [{}, { basic: [] }])
-        // an endpoint without a requirement keeps what HttpApi writes for the group's scheme
-        assert.deepStrictEqual(security("/"), [{ basic: [] }])
+        // every endpoint behind the middleware says what it requires: `[]` is anyone, so authentication is optional
+        assert.deepStrictEqual(security("/"), [{}, { basic: [] }])
       })))
 })
 
@@ -445,8 +448,9 @@ describe("HttpApiAuthentication fails closed", () => {
       assert.isTrue(Exit.isFailure(exit))
       if (Exit.isFailure(exit)) {
         const message = String(Cause.squash(exit.cause))
-        assert.include(message, "Service not found: effect-auth/HttpApiAuthentication: the guard of GET /")
-        assert.include(message, "HttpApiAuthentication.layer(Tag, Api) provides when given the API served")
+        // the copy's endpoints say nothing of what they require: the layer refuses to serve them
+        assert.include(message, `"pages.home", "pages.admin" are behind the authentication middleware`)
+        assert.include(message, "requires([]) or optional for anyone")
       }
     }))
 })

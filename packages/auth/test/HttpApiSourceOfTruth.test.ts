@@ -145,7 +145,7 @@ const Api = HttpApi.make("policies").add(
         .pipe(HttpApiAuthentication.requires(ownsNotes))
     )
     .add(HttpApiEndpoint.get("maybe", "/maybe").addSuccess(Text).pipe(HttpApiAuthentication.optional))
-    .add(HttpApiEndpoint.get("strict", "/strict").addSuccess(Text))
+    .add(HttpApiEndpoint.get("strict", "/strict").addSuccess(Text).pipe(HttpApiAuthentication.requires([])))
     .middleware(Authentication)
 )
 
@@ -250,7 +250,11 @@ class Both extends HttpApiAuthentication.Tag<Both>()("test/Both", {
 
 const TwoSchemes = HttpApi.make("two").add(
   HttpApiGroup.make("pages")
-    .add(HttpApiEndpoint.get("teapot", "/teapot").addSuccess(Text).addError(Teapot))
+    .add(
+      HttpApiEndpoint.get("teapot", "/teapot").addSuccess(Text).addError(Teapot).pipe(
+        HttpApiAuthentication.requires([])
+      )
+    )
     .add(HttpApiEndpoint.get("admin", "/admin").addSuccess(Text).pipe(HttpApiAuthentication.requires("admin")))
     .middleware(Both)
 )

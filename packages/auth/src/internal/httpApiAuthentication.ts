@@ -68,15 +68,25 @@ export const makeGuard = (value: RequirementValue, method: string, path: string)
 const describe = (requirement: policies.Requirement): string =>
   Policy.isPolicy(requirement) ? Policy.format(requirement) : JSON.stringify(requirement)
 
-/** The guards of `api`'s endpoints; throws when a guarded endpoint's group does not use the middleware `key`. */
+/**
+ * The guards of `api`'s endpoints; throws when a guarded endpoint's group does not use the middleware `key`, or when
+ * an endpoint behind the middleware has no guard (its document and its enforcement would disagree).
+ */
 export const guards = (api: HttpApi.HttpApi.AnyWithProps, key: string): ReadonlyArray<GuardTag> => {
   const out: Array<GuardTag> = []
+  const undeclared: Array<string> = []
   HttpApi.reflect(api, {
     onGroup() {},
     onEndpoint({ endpoint, group, middleware }) {
       const own = Array.from(endpoint.middlewares).filter(isGuard)
-      if (own.length === 0) return
-      if (!Array.from(middleware).some((tag) => tag.key === key)) {
+      const authenticated = Array.from(middleware).some((tag) => tag.key === key)
+      if (own.length === 0) {
+        // behind the middleware, HttpApi documents every endpoint as "authentication required": one that does not
+        // say what it requires would let anonymous requests through while its document says otherwise
+        if (authenticated) undeclared.push(`${group.identifier}.${endpoint.name}`)
+        return
+      }
+      if (!authenticated) {
         // fail at start-up rather than serve a protected endpoint unprotected
         throw new Error(
           `HttpApiAuthentication: endpoint "${group.identifier}.${endpoint.name}" ${
@@ -91,6 +101,17 @@ export const guards = (api: HttpApi.HttpApi.AnyWithProps, key: string): Readonly
       out.push(...own)
     }
   })
+  if (undeclared.length > 0) {
+    throw new Error(
+      `HttpApiAuthentication: ${undeclared.map((name) => `"${name}"`).join(", ")} ${
+        undeclared.length === 1 ? "is" : "are"
+      } behind the authentication middleware "${key}" but ${undeclared.length === 1 ? "does" : "do"} not say what ${
+        undeclared.length === 1 ? "it requires" : "they require"
+      }: the OpenAPI document would say ` +
+        `authentication is required while anonymous requests pass. Declare it on each endpoint: ` +
+        `HttpApiAuthentication.requires(...) for what it requires, requires([]) or optional for anyone`
+    )
+  }
   return out
 }
 
