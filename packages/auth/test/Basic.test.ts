@@ -51,6 +51,16 @@ describe("Basic.parse", () => {
     }
   }
 
+  it("control characters in either part are refused (RFC 7617): NUL, CR, LF, ESC, DEL", () => {
+    const encode = (pair: string) => `Basic ${Buffer.from(pair, "utf8").toString("base64")}`
+    for (const c of ["\u0000", "\r", "\n", "\u001b", "\u007f", "\t"]) {
+      invalid(encode(`alice${c}:wonderland`))
+      invalid(encode(`alice:wonder${c}land`))
+    }
+    // printable characters, unicode and spaces stay accepted
+    assert.strictEqual(Option.getOrThrow(ok(encode("zoë smith:pass word"))).username, "zoë smith")
+  })
+
   it("no header or another scheme is None", () => {
     assert.isTrue(Option.isNone(ok(undefined)))
     assert.isTrue(Option.isNone(ok("Digest x")))
