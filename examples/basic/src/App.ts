@@ -1,10 +1,15 @@
 /**
- * The seed's app, in Effect: Starlette's authentication example with a real user table (scrypt-hashed passwords,
- * compared in constant time), guarded pages, a websocket, a JWT route for API clients, and a login form for browsers
- * (session cookies, CSRF checks on every state-changing request).
+ * The seed's app, in Effect: Starlette's authentication example with a real user table (`UserStore`: scrypt-hashed
+ * passwords, in SQLite or PostgreSQL), guarded pages, a websocket, a JWT route for API clients, and a login form for
+ * browsers (session cookies in the same database, CSRF checks on every state-changing request, failed logins
+ * throttled across Basic and the form).
  */
 import { Jwt } from "@effect-auth/jwt"
+import type { StoredUser } from "@effect-auth/sql"
+import { UserStore } from "@effect-auth/sql"
+import * as Sqlite from "@effect-auth/sql/Sqlite"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, Socket } from "@effect/platform"
+import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"
 import {
   AuthCredentials,
@@ -16,76 +21,146 @@ import {
   Password,
   Policy,
   requires,
+  ServiceUnavailable,
   Session,
-  SessionStore,
-  SimpleUser
+  SessionStoreError,
+  SimpleUser,
+  Throttle
 } from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
 import * as Login from "effect-auth/Login"
 import { SignJWT } from "jose"
 import { randomBytes } from "node:crypto"
+import type { Stores, StoresError } from "./Stores.js"
 
-// --- users: a service holding a table of scrypt hashes, made once at start-up --------------------------------------
+// --- users: a table in the database, checked through one Password.Verifier ------------------------------------------
 
-// bob's hash was made by an older release, at a lower cost: his next login rehashes it at today's
-const accounts = [
-  { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"], logN: undefined },
-  { username: "bob", password: "builder", scopes: ["authenticated"], logN: 14 }
+// added on first start (an empty table); bob's row is then left as an older release wrote it, his hash made at a
+// lower cost, which his next login redoes at today's
+const demoUsers = [
+  { username: "alice", password: "wonderland", scopes: ["authenticated", "admin"] },
+  { username: "bob", password: "builder", scopes: ["authenticated"] }
 ]
+const olderLogN = 14
 
-interface Account {
-  readonly hash: string
-  readonly scopes: ReadonlyArray<string>
-}
+// failed logins counted per username and per client address, over Basic and the login form alike (Throttle's
+// defaults, written out): a person may mistype a few times, a guesser gets 10 tries per name per quarter hour
+const limits = { username: 10, address: 50, window: "15 minutes" } as const
+
+// a user read once stays in memory: usernames and scopes never change, and a disabled user's sessions are revoked,
+// so a cached user cannot outlive its permission; 10,000 users of about 300 bytes, 3 MB at most
+const maxCachedUsers = 10_000
+
+const unavailable = (reason: string) => (cause: unknown) =>
+  Effect.zipRight(Effect.logError(reason, cause), Effect.fail(new ServiceUnavailable({ reason })))
 
 export class Users extends Context.Tag("example/Users")<Users, {
-  /** The user with this name and password, with their scopes; `None` for a wrong name or password. */
+  /**
+   * The user with this name and password, with their scopes; `None` for a wrong name or password, or a disabled
+   * user. A hash is checked either way, so that timing does not tell which names exist.
+   */
   readonly check: (
     username: string,
     password: Redacted.Redacted<string>
-  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, SimpleUser]>>
+  ) => Effect.Effect<Option.Option<readonly [AuthCredentials, StoredUser]>, ServiceUnavailable>
+  /** A session's user, by id (`Session`'s `toUser`): read once, then from memory. */
+  readonly byId: (id: string) => Effect.Effect<Option.Option<StoredUser>, SessionStoreError>
   /** The stored hash of a user (to show rehashing). */
-  readonly hashOf: (username: string) => Effect.Effect<Option.Option<string>>
+  readonly hashOf: (username: string) => Effect.Effect<Option.Option<string>, ServiceUnavailable>
+  /** Whether this start added the demo users (the table was empty). */
+  readonly seeded: boolean
 }>() {
   static readonly layer = Layer.effect(
     Users,
     Effect.gen(function*() {
-      const table = new Map<string, Account>()
-      for (const account of accounts) {
-        const hash = yield* Password.hash(account.password, { logN: account.logN })
-        table.set(account.username, { hash, scopes: account.scopes })
-      }
-      // unknown names are checked against a hash too, so that timing does not tell which names exist
-      const nobody = yield* Password.hash(randomBytes(16).toString("hex"))
-      // a hash made at a lower cost than today's is redone once its password is known to be right
-      const rehash = (username: string, password: Redacted.Redacted<string>, account: Account) =>
-        Password.needsRehash(account.hash)
-          ? Effect.flatMap(
-            Password.hash(password),
-            (hash) => Effect.sync(() => table.set(username, { ...account, hash }))
-          ).pipe(Effect.orDie)
-          : Effect.void
-      return Users.of({
-        check: (username, password) => {
-          const account = table.get(username)
-          return Effect.flatMap(Password.verify(password, account?.hash ?? nobody), (ok) =>
-            ok && account !== undefined
-              ? Effect.as(
-                rehash(username, password, account),
-                Option.some([new AuthCredentials(account.scopes), new SimpleUser(username)] as const)
-              )
-              : Effect.succeedNone)
-        },
-        hashOf: (username) => Effect.sync(() => Option.fromNullable(table.get(username)?.hash))
+      const store = yield* UserStore
+      const sql = yield* SqlClient.SqlClient
+      // one verifier per process: a password accepted lately is not hashed again, and hashing is bounded (503 past)
+      const verifier = yield* Password.Verifier.make()
+      // `UserStore.authenticate` hashes on every call; the verifier needs the stored hash, read here by the user's id
+      const hashById = (id: string) =>
+        Effect.map(
+          sql<{ readonly password_hash: string }>`SELECT password_hash FROM effect_auth_users WHERE id = ${id}`,
+          (rows) => Option.fromNullable(rows[0]?.password_hash)
+        )
+      const setHash = (id: string, from: string, to: string) =>
+        sql`UPDATE effect_auth_users SET password_hash = ${to} WHERE id = ${id} AND password_hash = ${from}`
+
+      const seed = Effect.gen(function*() {
+        if ((yield* store.list).length > 0) return false
+        for (const demo of demoUsers) {
+          // another instance starting at the same time may have added it: the unique name decides, once
+          const added = yield* store.add({ ...demo, password: Redacted.make(demo.password) }).pipe(
+            Effect.asSome,
+            Effect.catchTag("UsernameTaken", () => Effect.succeedNone)
+          )
+          if (added._tag === "Some" && demo.username === "bob") {
+            const current = yield* hashById(added.value.id)
+            const older = yield* Password.hash(demo.password, { logN: olderLogN })
+            if (current._tag === "Some") yield* setHash(added.value.id, current.value, older)
+          }
+        }
+        return true
       })
-    }).pipe(Effect.orDie) // the passwords are constants: one that `hash` refuses (a NUL in it) is a bug
+      const seeded = yield* seed.pipe(Effect.orDie) // constant names and passwords: a refusal is a bug
+
+      // unknown names are checked against a hash too, so that timing does not tell which names exist
+      const nobody = yield* Effect.orDie(Password.hash(randomBytes(16).toString("hex")))
+      // a hash made at a lower cost than today's is redone once its password is known to be right (unless it changed
+      // meanwhile: the update is conditional)
+      const rehash = (user: StoredUser, password: Redacted.Redacted<string>, stored: string) =>
+        Password.needsRehash(stored)
+          ? Effect.flatMap(Password.hash(password), (hash) => setHash(user.id, stored, hash)).pipe(
+            Effect.catchAll((cause) => Effect.logWarning("could not rehash a password", cause))
+          )
+          : Effect.void
+
+      const cache = new Map<string, StoredUser>()
+      return Users.of({
+        seeded,
+        check: (username, password) =>
+          Effect.gen(function*() {
+            const user = yield* store.find(username)
+            const stored = user._tag === "Some" ? yield* hashById(user.value.id) : Option.none()
+            const ok = yield* verifier.verify(password, Option.getOrElse(stored, () => nobody))
+            if (!ok || user._tag === "None" || stored._tag === "None" || user.value.disabled) return Option.none()
+            yield* rehash(user.value, password, stored.value)
+            return Option.some([new AuthCredentials(user.value.scopes), user.value] as const)
+          }).pipe(Effect.catchTags({
+            SqlError: unavailable("could not read a user"),
+            UserStoreError: unavailable("could not read a user")
+          })),
+        byId: (id) => {
+          const cached = cache.get(id)
+          if (cached !== undefined) return Effect.succeedSome(cached)
+          return Effect.map(store.findById(id), (user) => {
+            if (user._tag === "Some") {
+              cache.set(id, user.value)
+              if (cache.size > maxCachedUsers) cache.delete(cache.keys().next().value!)
+            }
+            return user
+          }).pipe(Effect.mapError((cause) => new SessionStoreError({ message: "could not read a user", cause })))
+        },
+        hashOf: (username) =>
+          Effect.flatMap(
+            store.find(username),
+            (user) => user._tag === "Some" ? hashById(user.value.id) : Effect.succeedNone
+          ).pipe(Effect.catchAll(unavailable("could not read a user")))
+      })
+    })
   )
+}
+
+// the limits, checked once, for the login form: the same store and keys as Basic's, so both count together
+export class LoginThrottle extends Context.Tag("example/LoginThrottle")<LoginThrottle, Throttle.Guard>() {
+  static readonly layer = Layer.effect(LoginThrottle, Throttle.make(limits))
 }
 
 // the seed's BasicAuthBackend, with the password checked against the users (the seed leaves it as a TODO); the
 // realm makes anonymous requests to guarded pages get 401 and a challenge, so browsers ask for a password
 const BasicBackend = Basic.make({
   realm: "effect-auth example",
+  throttle: limits,
   verify: (username, password) => Effect.flatMap(Users, (users) => users.check(username, password))
 })
 
@@ -118,20 +193,31 @@ const Backends = AuthenticationBackend.layerEffect(
  * with the `__Host-` prefix, so that no other site (a subdomain included) can set them; on plain HTTP (the local
  * demo) they cannot be.
  */
-export const layer = <E = never, R = never>(options: {
+export const layer = (options: {
   readonly https: boolean
-  /** Where sessions live: in memory unless given (a SQL store, for sessions that survive a restart). */
-  readonly store?: Layer.Layer<SessionStore, E, R> | undefined
+  /**
+   * Where users, sessions and failed-login counts live (`Stores.layer`: an SQLite file, or PostgreSQL): an SQLite
+   * database in memory unless given, gone with the process.
+   */
+  readonly stores?: Layer.Layer<Stores, StoresError> | undefined
+  /** The CSRF tokens' key (32 bytes or more): random per start unless given; instances behind one site share one. */
+  readonly csrfSecret?: Redacted.Redacted<string> | undefined
 }) => {
+  const StoresLive = options.stores ?? Sqlite.layer({ filename: ":memory:" })
   const SessionLive = Layer.effect(
     Session.Session,
     Session.make({
       cookieName: options.https ? "__Host-session" : "session",
-      secure: options.https ? true : "auto"
+      secure: options.https ? true : "auto",
+      toUser: (id) => Effect.flatMap(Users, (users) => users.byId(id))
     })
-  ).pipe(Layer.provide(options.store ?? (SessionStore.layerMemory as Layer.Layer<SessionStore, E, R>)))
-  const CsrfLive = Csrf.layer({ secure: options.https ? true : "auto" })
-  return Backends.pipe(Layer.provideMerge(Layer.mergeAll(Users.layer, SessionLive, CsrfLive)))
+  )
+  const CsrfLive = Csrf.layer({ secure: options.https ? true : "auto", secret: options.csrfSecret })
+  return Backends.pipe(
+    Layer.provideMerge(Layer.mergeAll(SessionLive, CsrfLive, LoginThrottle.layer)),
+    Layer.provideMerge(Users.layer),
+    Layer.provideMerge(StoresLive)
+  )
 }
 
 export const BackendLive = layer({ https: false })
@@ -142,7 +228,9 @@ const token = Effect.gen(function*() {
   const jwt = yield* Effect.promise(() =>
     new SignJWT({ scope: credentials.scopes.join(" ") })
       .setProtectedHeader({ alg: "HS256" })
-      .setSubject(user.identity)
+      // the username, not the user's id: names are unique and never change, and the token then names its user
+      // without a lookup
+      .setSubject(user.displayName)
       .setIssuer("effect-auth-example")
       .setIssuedAt()
       .setExpirationTime("15m")
@@ -224,11 +312,13 @@ const login = Effect.flatMap(
   (params) => loginPage({ next: Login.safeNext(typeof params["next"] === "string" ? params["next"] : "/") })
 )
 
-// one answer for an unknown name and a wrong password, status and text alike (the hash is checked either way)
+// one answer for an unknown name and a wrong password, status and text alike (the hash is checked either way);
+// failures are counted with Basic's, and past the limits the form comes back with 429 before any hash
 const submitLogin = Effect.gen(function*() {
   const form = yield* Login.readForm()
   const users = yield* Users
-  const found = yield* users.check(form.username, form.password)
+  const throttle = yield* LoginThrottle
+  const found = yield* users.check(form.username, form.password).pipe(Login.throttled(throttle, form.username))
   if (Option.isNone(found)) {
     return yield* loginPage({
       next: form.next,
@@ -239,7 +329,13 @@ const submitLogin = Effect.gen(function*() {
   }
   const [credentials, user] = found.value
   return yield* Login.login({ user, scopes: credentials, next: form.next, remember: form.remember })
-})
+}).pipe(
+  Effect.catchTag("TooManyRequests", (refused) =>
+    Effect.map(
+      loginPage({ next: "/", status: 429, error: "Too many failed attempts. Try again later." }),
+      HttpServerResponse.setHeader("retry-after", String(refused.retryAfter))
+    ))
+)
 
 const me = Effect.gen(function*() {
   const user = yield* CurrentUser

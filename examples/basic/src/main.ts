@@ -1,24 +1,35 @@
 /**
- * Runs the example on 127.0.0.1:3000 (PORT overrides), prints a demo login and curl lines to try it. Behind a
- * TLS-terminating proxy, set HTTPS=true: the cookies become `Secure` and take the `__Host-` prefix.
+ * Runs the example on 127.0.0.1:3000 (PORT overrides; PORT=0 picks a free port, printed on the first line), prints a
+ * demo login and curl lines to try it. Users and sessions live in an SQLite file in `examples/basic/.data/`, made on
+ * first start with the demo users, or in PostgreSQL when DATABASE_URL is set (see `Stores.ts`). Behind a
+ * TLS-terminating proxy, set HTTPS=true: the cookies become `Secure` and take the `__Host-` prefix. Several instances
+ * behind one site share CSRF_SECRET (32 bytes or more).
  */
 import { HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Console, Effect, Layer } from "effect"
+import { Console, Effect, Layer, Redacted } from "effect"
 import { createServer } from "node:http"
-import { app, layer } from "./App.js"
+import { app, layer, Users } from "./App.js"
+import * as Stores from "./Stores.js"
 
 const port = Number(process.env["PORT"] ?? 3000)
 const https = process.env["HTTPS"] === "true"
+// several instances behind one site share the key of the CSRF tokens (a form from one is posted to another)
+const csrf = process.env["CSRF_SECRET"]
+const csrfSecret = csrf === undefined ? undefined : Redacted.make(csrf)
 
 const Banner = Layer.effectDiscard(Effect.gen(function*() {
   const server = yield* HttpServer.HttpServer
+  const users = yield* Users
   const url = server.address._tag === "TcpAddress" ? `http://127.0.0.1:${server.address.port}` : "http://127.0.0.1"
   yield* Console.log([
     `effect-auth example listening on ${url}`,
+    `Users and sessions: ${yield* Stores.describe}`,
+    ...(users.seeded ? [`First start: added the demo users alice (admin) and bob`] : []),
     ``,
     `In a browser: open ${url}/dashboard and log in as alice / wonderland (bob / builder is no admin)`,
+    `Manage users and sessions: pnpm cli users list, pnpm cli users add <name> --scope authenticated, pnpm cli --help`,
     ``,
     `curl -i ${url}/                                   # hello, you`,
     `curl -i -u bob:builder ${url}/                    # hello, bob`,
@@ -42,8 +53,8 @@ const Banner = Layer.effectDiscard(Effect.gen(function*() {
 }))
 
 const ServerLive = HttpServer.serve(app).pipe(
-  Layer.provide(layer({ https })),
-  Layer.provide(Banner),
+  Layer.merge(Banner),
+  Layer.provide(layer({ https, stores: Stores.layer, csrfSecret })),
   Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port }))
 )
 

@@ -2,7 +2,7 @@
  * The example app, through a real server and real clients: every curl line it prints on start.
  */
 import { assert, describe, expect, it } from "@effect/vitest"
-import { Effect, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
 import { Password } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
 import * as Testing from "effect-auth/Testing"
@@ -48,13 +48,14 @@ describe("the example app", () => {
         assert.notStrictEqual(after, before)
         assert.isFalse(Password.needsRehash(after))
         assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
-      }).pipe(Effect.provide(Users.layer)),
+      }).pipe(Effect.provide(BackendLive)),
     { timeout: 60_000 }
   )
 
   it.scoped("does what its curl lines say", () =>
     Effect.gen(function*() {
-      const url = yield* serve(app).pipe(Effect.provide(BackendLive))
+      // built in the test's scope: the database stays open while the server runs
+      const url = yield* serve(app).pipe(Effect.provide(yield* Layer.build(BackendLive)))
       const alice = basic("alice", "wonderland")
       const bob = basic("bob", "builder")
       assert.deepStrictEqual(yield* get(`${url}/`), { status: 200, body: "hello, you", location: null })

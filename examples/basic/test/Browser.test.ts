@@ -5,7 +5,7 @@
  */
 import { HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect } from "effect"
+import { Effect, Layer } from "effect"
 import { serve } from "effect-auth/NodeTesting"
 import { existsSync, mkdirSync } from "node:fs"
 import { fileURLToPath } from "node:url"
@@ -43,7 +43,8 @@ describe("the login flow in Chromium", () => {
     "dashboard -> login -> dashboard -> logout; a wrong password shows the error; other sites are refused",
     () =>
       Effect.gen(function*() {
-        const url = yield* serve(app).pipe(Effect.provide(BackendLive))
+        // built in the test's scope: the database stays open while the server runs
+        const url = yield* serve(app).pipe(Effect.provide(yield* Layer.build(BackendLive)))
         const logoutElsewhere = yield* serve(attackerPage(`${url}/logout`, {}))
         // login CSRF: the attacker's own account, with a token made up or taken from its own visit
         const loginElsewhere = yield* serve(

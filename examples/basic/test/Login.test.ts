@@ -2,8 +2,9 @@
  * The example's login flow through a real server, with a client that keeps cookies as a browser does: the form, the
  * redirects, the session, logout, and every bad input refused with nothing written.
  */
+import { UserStore } from "@effect-auth/sql"
 import { assert, describe, it } from "@effect/vitest"
-import { Context, Effect, Layer } from "effect"
+import { Context, Effect, Layer, Option } from "effect"
 import { Session } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
 import { app, BackendLive, layer } from "../src/App.js"
@@ -48,7 +49,11 @@ const setUpWith = (live: typeof BackendLive) =>
     const context = yield* Layer.build(live)
     const url = yield* serve(app).pipe(Effect.provide(context))
     const store = Context.get(context, Session.Session).store
-    return { url, sessionsOf: (user: string) => Effect.orDie(store.list(user)) }
+    const users = Context.get(context, UserStore)
+    // sessions record the user's id
+    const sessionsOf = (username: string) =>
+      Effect.orDie(Effect.flatMap(users.find(username), (user) => store.list(Option.getOrThrow(user).id)))
+    return { url, sessionsOf, users }
   })
 
 const setUp = setUpWith(BackendLive)
@@ -214,6 +219,63 @@ describe("the example's login flow", () => {
         }
         // each login revoked the session before it
         assert.strictEqual((yield* sessionsOf("alice")).length, 1)
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped(
+    "failed logins are throttled: past 10 for a name, 429 with Retry-After before any hash, for the form and Basic alike",
+    () =>
+      Effect.gen(function*() {
+        const { sessionsOf, url } = yield* setUp
+        const browser = makeBrowser(url)
+        const token = browser.tokenOf((yield* browser.send("/login")).body)
+        for (let i = 0; i < 10; i++) {
+          const reply = yield* browser.post("/login", { csrf_token: token, username: "alice", password: `guess${i}` })
+          assert.strictEqual(reply.status, 400)
+        }
+        // the right password now: refused, and so is Basic from this address (the same counts)
+        const refused = yield* browser.post("/login", { csrf_token: token, username: "alice", password: "wonderland" })
+        assert.strictEqual(refused.status, 429)
+        const retryAfter = Number(refused.headers.get("retry-after"))
+        assert.isAtLeast(retryAfter, 1)
+        assert.isAtMost(retryAfter, 15 * 60)
+        assert.include(refused.body, "Too many failed attempts. Try again later.")
+        assert.isFalse(refused.headers.getSetCookie().some((line) => line.startsWith("session=")))
+        const basic = yield* request(`${url}/dashboard`, {
+          headers: { authorization: `Basic ${Buffer.from("alice:wonderland").toString("base64")}` }
+        })
+        assert.deepStrictEqual([basic.status, basic.headers.get("retry-after") !== null], [429, true])
+        assert.deepStrictEqual(yield* sessionsOf("alice"), [])
+        // other names are not affected
+        const bob = yield* browser.post("/login", { csrf_token: token, username: "bob", password: "builder" })
+        assert.strictEqual(bob.status, 303)
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped(
+    "a disabled user's session is refused at its next request, and their password no longer opens one",
+    () =>
+      Effect.gen(function*() {
+        const { sessionsOf, url, users } = yield* setUp
+        const browser = makeBrowser(url)
+        const token = browser.tokenOf((yield* browser.send("/login")).body)
+        assert.strictEqual(
+          (yield* browser.post("/login", { csrf_token: token, username: "bob", password: "builder" })).status,
+          303
+        )
+        assert.strictEqual((yield* browser.send("/", { headers: { accept: "*/*" } })).body, "hello, bob")
+        yield* Effect.orDie(users.setDisabled("bob", true))
+        assert.deepStrictEqual(yield* sessionsOf("bob"), [])
+        assert.strictEqual((yield* browser.send("/", { headers: { accept: "*/*" } })).body, "hello, you")
+        const again = browser.tokenOf((yield* browser.send("/login")).body)
+        const form = yield* browser.post("/login", { csrf_token: again, username: "bob", password: "builder" })
+        assert.strictEqual(form.status, 400)
+        const basic = yield* request(`${url}/`, {
+          headers: { authorization: `Basic ${Buffer.from("bob:builder").toString("base64")}` }
+        })
+        assert.strictEqual(basic.body, "hello, you") // a refused password is anonymous; / is open to all
       }),
     { timeout: 60_000 }
   )

@@ -12,9 +12,11 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
+import type * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AuthCredentials } from "./AuthCredentials.js"
+import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import * as Csrf from "./Csrf.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import type { PayloadTooLarge } from "./internal/form.js"
@@ -24,6 +26,7 @@ import type { PermissionDenied } from "./PermissionDenied.js"
 import { Forbidden, LoginRedirect, Unauthorized } from "./PermissionDenied.js"
 import * as Session from "./Session.js"
 import type { SessionStoreError } from "./SessionStore.js"
+import type * as Throttle from "./Throttle.js"
 import type { User } from "./User.js"
 
 /**
@@ -149,6 +152,51 @@ export const readForm = (
     })
   })
 }
+
+/**
+ * Runs a login form's password check through a throttle (`Throttle.make`): counted against `username` and the
+ * request's client address, in the store Basic's `throttle` counts in, and refused with `TooManyRequests` (429,
+ * `Retry-After`) before the check runs once either has failed too often. `None` from the check is a failure.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "effect-auth"
+ * import * as Login from "effect-auth/Login"
+ * import { Effect, Option } from "effect"
+ *
+ * const check = (_username: string) => Effect.succeed(Option.none<string>()) // a user table's lookup
+ *
+ * const submit = Effect.gen(function*() {
+ *   const guard = yield* Throttle.make()
+ *   const form = yield* Login.readForm()
+ *   return yield* check(form.username).pipe(Login.throttled(guard, form.username))
+ * })
+ * ```
+ *
+ * @since 0.2.0
+ * @category combinators
+ */
+export const throttled: {
+  (guard: Throttle.Guard, username: string): <A, E, R>(
+    attempt: Effect.Effect<Option.Option<A>, E, R>
+  ) => Effect.Effect<
+    Option.Option<A>,
+    E | TooManyRequests | ServiceUnavailable,
+    R | HttpServerRequest.HttpServerRequest
+  >
+  <A, E, R>(
+    attempt: Effect.Effect<Option.Option<A>, E, R>,
+    guard: Throttle.Guard,
+    username: string
+  ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R | HttpServerRequest.HttpServerRequest>
+} = dual(
+  3,
+  <A, E, R>(attempt: Effect.Effect<Option.Option<A>, E, R>, guard: Throttle.Guard, username: string) =>
+    Effect.flatMap(
+      HttpServerRequest.HttpServerRequest,
+      (request) => guard(username, request.remoteAddress, attempt)
+    )
+)
 
 /**
  * @since 0.2.0

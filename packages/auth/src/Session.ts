@@ -22,6 +22,7 @@ import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto"
 import { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult, WebSocketOrigins } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
+import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { SessionStoreError, SessionStoreService, StoredSession } from "./SessionStore.js"
 import { SessionStore } from "./SessionStore.js"
 import type { User } from "./User.js"
@@ -95,7 +96,7 @@ export declare namespace Session {
     /**
      * The backend: no cookie, a malformed, badly signed or tampered one, or an unknown, revoked, idle or expired
      * session is anonymous (`None`), never an error; a valid one is the session's user and scopes. A store failure
-     * is a defect (logged by the middleware, a generic 500), never shown to the client.
+     * is logged and answered `ServiceUnavailable` (503, `Retry-After`), its message never shown to the client.
      */
     readonly backend: AuthenticationBackend.Service
     /**
@@ -234,6 +235,7 @@ const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): 
 const none: Effect.Effect<AuthResult> = Effect.succeed(Option.none())
 const noSession: Effect.Effect<Option.Option<StoredSession>> = Effect.succeed(Option.none())
 const sessionMethod = { method: "session" } as const
+const storeUnavailable = Effect.fail(new ServiceUnavailable({ reason: "SessionStore unavailable", retryAfter: 1 }))
 
 const millisOf = (name: string, input: Duration.DurationInput): number => {
   const duration = Duration.decode(input)
@@ -308,25 +310,30 @@ export const make = <R = never>(
       return token === undefined ? noSession : store.authenticate(token)
     }
 
-    const authenticate: Effect.Effect<AuthResult, never, HttpServerRequest.HttpServerRequest> = Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => {
-        const value = request.cookies[cookieName]
-        if (value === undefined) return none
-        const token = tokenOf(value)
-        if (token === undefined) return rejected
-        return Effect.orDie(Effect.flatMap(store.authenticate(token), (session) => {
-          if (session._tag === "None") return unknown
-          return Effect.map(
-            toUser(session.value.userId),
-            (user): AuthResult =>
-              user._tag === "None"
-                ? Option.none()
-                : Option.some([new AuthCredentials(session.value.scopes, sessionMethod), user.value] as const)
+    const authenticate: Effect.Effect<AuthResult, ServiceUnavailable, HttpServerRequest.HttpServerRequest> = Effect
+      .flatMap(
+        HttpServerRequest.HttpServerRequest,
+        (request): Effect.Effect<AuthResult, ServiceUnavailable> => {
+          const value = request.cookies[cookieName]
+          if (value === undefined) return none
+          const token = tokenOf(value)
+          if (token === undefined) return rejected
+          return Effect.catchAll(
+            Effect.flatMap(store.authenticate(token), (session): Effect.Effect<AuthResult, SessionStoreError> => {
+              if (session._tag === "None") return unknown
+              return Effect.map(
+                toUser(session.value.userId),
+                (user): AuthResult =>
+                  user._tag === "None"
+                    ? Option.none()
+                    : Option.some([new AuthCredentials(session.value.scopes, sessionMethod), user.value] as const)
+              )
+            }),
+            // a store that cannot be reached is a fault the client can retry, never a refusal: logged here, 503 there
+            (error) => Effect.zipRight(Effect.logError("SessionStore unavailable", error), storeUnavailable)
           )
-        }))
-      }
-    )
+        }
+      )
 
     const expire = (request: HttpServerRequest.HttpServerRequest, response: HttpServerResponse.HttpServerResponse) =>
       // the same Path, Domain, SameSite and Secure as when it was set, or the browser keeps the original

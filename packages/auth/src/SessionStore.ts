@@ -53,9 +53,9 @@ export interface NewSession {
 }
 
 /**
- * A store could not be read or written (a database down, a query refused). It never leaves the process:
- * the session backend turns it into a defect (logged in full by `AuthenticationMiddleware`, a generic 500
- * for the client), and `login`/`logout` leave it in the handler's error channel.
+ * A store could not be read or written (a database down, a query refused). It never leaves the process: the
+ * session backend logs it and answers `ServiceUnavailable` (503, `Retry-After`: the client may retry), and
+ * `login`/`logout` leave it in the handler's error channel.
  *
  * @since 0.1.0
  * @category errors

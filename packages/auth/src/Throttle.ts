@@ -1,6 +1,7 @@
 /**
  * Throttling failed logins: after too many failures for a username or from a client address in a window, further
- * attempts are refused with 429 before any password is hashed.
+ * attempts are refused with 429 before any password is hashed. Basic's `throttle` option and a login form's handler
+ * ({@link make}) count in the same `ThrottleStore`, so a guesser gains nothing by switching from one to the other.
  *
  * @since 0.2.0
  */
@@ -9,7 +10,9 @@ import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import type { ServiceUnavailable } from "./AuthenticationError.js"
+import type * as Option from "effect/Option"
+import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
+import * as internal from "./internal/throttle.js"
 
 /**
  * Too many failed attempts lately: 429 with `Retry-After` (defined with the other errors, in `effect-auth`).
@@ -141,3 +144,44 @@ export interface Options {
   /** The window: 15 minutes unless given, from the first failure. */
   readonly window?: Duration.DurationInput | undefined
 }
+
+/**
+ * One login attempt through the throttle: refused with `TooManyRequests` before `attempt` runs when the username or
+ * the client address has failed too often in the window; counted against both when `attempt` fails (`None`, or an
+ * `AuthenticationError`); the username's failures forgotten when it succeeds. A `ServiceUnavailable` (the store or
+ * the password check is down) counts against nobody. `address` is the client's (`request.remoteAddress`): `None`
+ * counts against the username only.
+ *
+ * @since 0.2.0
+ * @category models
+ */
+export interface Guard {
+  <A, E, R>(
+    username: string,
+    address: Option.Option<string>,
+    attempt: Effect.Effect<Option.Option<A>, E, R>
+  ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R>
+}
+
+/**
+ * A {@link Guard} counting in the `ThrottleStore` in context: what Basic's `throttle` option does to `verify`, for
+ * a login form's handler (see `Login.throttled`). Options are checked here (a wrong one is a defect); make it once,
+ * with the app's layers, not per request.
+ *
+ * @example
+ * ```ts
+ * import { Throttle } from "effect-auth"
+ * import { Effect, Option } from "effect"
+ *
+ * const program = Effect.gen(function*() {
+ *   const guard = yield* Throttle.make({ username: 5 })
+ *   // a wrong password: None, counted against "alice" and the address
+ *   return yield* guard("alice", Option.some("127.0.0.1"), Effect.succeedNone)
+ * }).pipe(Effect.provide(Throttle.ThrottleStore.layerMemory()))
+ * ```
+ *
+ * @since 0.2.0
+ * @category constructors
+ */
+export const make = (options?: Options): Effect.Effect<Guard, never, ThrottleStore> =>
+  Effect.map(ThrottleStore, (store) => internal.make(options, store))

@@ -4,10 +4,17 @@
  */
 import { HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import type { Redacted } from "effect"
-import { Context, Duration, Effect, Layer, Option, TestClock } from "effect"
-import { AuthCredentials, Basic, isAuthenticationError, Password, ServiceUnavailable, SimpleUser } from "effect-auth"
-import { isTooManyRequests, ThrottleStore, TooManyRequests } from "effect-auth/Throttle"
+import { Context, Duration, Effect, Either, Layer, Option, Redacted, TestClock } from "effect"
+import {
+  AuthCredentials,
+  Basic,
+  InvalidCredentials,
+  isAuthenticationError,
+  Password,
+  ServiceUnavailable,
+  SimpleUser
+} from "effect-auth"
+import { isTooManyRequests, make as makeThrottle, ThrottleStore, TooManyRequests } from "effect-auth/Throttle"
 import { addressKey } from "../src/internal/throttle.js"
 import { guardedApp } from "./utils/fixtures.js"
 import { requestFrom } from "./utils/from.js"
@@ -264,4 +271,82 @@ describe("Basic with a throttle, through a real server", () => {
       const reply = yield* requestFrom(url, "127.0.0.1", basic("alice", "x"))
       assert.strictEqual(reply.status, 503)
     }).pipe(Effect.scoped))
+})
+
+// --- the per-attempt wrapper, for login forms ------------------------------------------------------------------------
+
+describe("Throttle.make", () => {
+  const here = Option.some("127.0.0.2")
+  const elsewhere = Option.some("127.0.0.3")
+  const wrong = Effect.succeedNone
+  const right = Effect.succeedSome("alice")
+
+  it.effect("refuses the username past its limit before the attempt runs, with the window's Retry-After", () =>
+    Effect.gen(function*() {
+      const guard = yield* makeThrottle({ username: 3, window: "10 minutes" })
+      for (let i = 0; i < 3; i++) assert.isTrue(Option.isNone(yield* guard("alice", here, wrong)))
+      yield* TestClock.adjust("4 minutes")
+      let ran = false
+      const attempt = Effect.sync(() => {
+        ran = true
+        return Option.some("alice")
+      })
+      const refused = yield* Effect.flip(guard("ALICE", here, attempt))
+      assert.isFalse(ran, "refused before the attempt ran")
+      assert.isTrue(isTooManyRequests(refused))
+      assert.strictEqual((refused as TooManyRequests).retryAfter, 6 * 60)
+      assert.strictEqual((refused as TooManyRequests).status, 429)
+      // another address without failures may still try, and its success forgets the username's failures
+      assert.deepStrictEqual(yield* guard("alice", elsewhere, right), Option.some("alice"))
+      assert.deepStrictEqual(yield* guard("alice", here, right), Option.some("alice"))
+      // the window closes: counts start again
+      yield* TestClock.adjust("6 minutes")
+      assert.isTrue(Option.isNone(yield* guard("bob", here, wrong)))
+    }).pipe(Effect.provide(ThrottleStore.layerMemory())))
+
+  it.effect("counts per address across usernames; an AuthenticationError is a failure, a ServiceUnavailable is not", () =>
+    Effect.gen(function*() {
+      const guard = yield* makeThrottle({ address: 2 })
+      const down = new ServiceUnavailable({ reason: "down" })
+      for (let i = 0; i < 5; i++) {
+        assert.deepStrictEqual(yield* Effect.flip(guard(`user${i}`, here, Effect.fail(down))), down)
+      }
+      yield* Effect.flip(guard("a", here, Effect.fail(new InvalidCredentials({ message: "no" }))))
+      yield* guard("b", here, wrong)
+      const refused = yield* Effect.either(guard("c", here, right))
+      assert.isTrue(Either.isLeft(refused) && isTooManyRequests(refused.left))
+      // without an address only the username counts
+      assert.deepStrictEqual(yield* guard("c", Option.none(), right), Option.some("alice"))
+    }).pipe(Effect.provide(ThrottleStore.layerMemory())))
+
+  it.effect("checks its options once, when made", () =>
+    Effect.gen(function*() {
+      const defect = yield* Effect.exit(makeThrottle({ username: 0 }))
+      assert.isTrue(defect._tag === "Failure")
+    }).pipe(Effect.provide(ThrottleStore.layerMemory())))
+
+  it.scoped("counts in the store Basic's throttle counts in: failures on a form lock the name for Basic too", () =>
+    Effect.gen(function*() {
+      const context = yield* Layer.build(
+        Basic.layer({
+          realm: "test",
+          throttle: limits,
+          verify: (username, password) => Effect.flatMap(Users, (users) => users.check(username, password))
+        }).pipe(Layer.provideMerge(UsersLive), Layer.provideMerge(ThrottleStore.layerMemory()))
+      )
+      const guard = yield* makeThrottle(limits).pipe(Effect.provide(context))
+      const users = Context.get(context, Users)
+      // a login form's failures for bob, from 127.0.0.2
+      for (let i = 0; i < limits.username; i++) {
+        assert.isTrue(Option.isNone(yield* guard("bob", here, users.check("bob", Redacted.make(`guess${i}`)))))
+      }
+      const url = yield* serve(guardedApp).pipe(Effect.provide(context))
+      const reply = yield* requestFrom(`${url}/guarded`, "127.0.0.2", basic("bob", "builder"))
+      assert.strictEqual(reply.status, 429)
+      assert.isAtLeast(Number(reply.retryAfter), 1)
+      // and Basic's failures count for the form: 127.0.0.3 fails once by Basic, then the form refuses it bob
+      assert.strictEqual((yield* requestFrom(`${url}/guarded`, "127.0.0.3", basic("bob", "nope"))).status, 401)
+      const form = yield* Effect.either(guard("bob", elsewhere, users.check("bob", Redacted.make("builder"))))
+      assert.isTrue(Either.isLeft(form) && isTooManyRequests(form.left))
+    }))
 })

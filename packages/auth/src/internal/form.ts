@@ -25,7 +25,9 @@ export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>("effect
     return `Form body larger than ${this.maxBytes} bytes`
   }
   [HttpServerRespondable.symbol]() {
-    return Effect.succeed(payloadTooLarge)
+    return Effect.succeed(
+      (this as { readonly [cutShort]?: boolean })[cutShort] === true ? cutShortResponse : payloadTooLarge
+    )
   }
 }
 
@@ -33,6 +35,12 @@ const payloadTooLarge = HttpServerResponse.text("Payload Too Large", {
   status: 413,
   headers: { connection: "close" }
 })
+
+// A body cut short as it passed the limit: the platform stops it by destroying the connection, then waits for a
+// response with a body to be written to it, which never ends on a destroyed connection (the request's fiber, and
+// the request with its buffered body, would stay in memory for good). With no body, the platform does not wait.
+const cutShort = Symbol.for("effect-auth/PayloadTooLarge/cutShort")
+const cutShortResponse = HttpServerResponse.empty({ status: 413, headers: { connection: "close" } })
 
 /** Whether the request says its body is a URL-encoded form (`application/x-www-form-urlencoded`, any parameters). */
 export const isUrlEncoded = (request: HttpServerRequest.HttpServerRequest): boolean => {
@@ -63,6 +71,6 @@ export const readUrlParams = (
     Effect.map((text) => new URLSearchParams(text)),
     // the platform reports an oversized body and a broken one alike; only the first can happen to a body whose
     // length was declared within the limit, and a client that breaks its own upload gets no answer it can read
-    Effect.catchAll(() => Effect.fail(new PayloadTooLarge({ maxBytes })))
+    Effect.catchAll(() => Effect.fail(Object.assign(new PayloadTooLarge({ maxBytes }), { [cutShort]: true })))
   )
 }

@@ -2,11 +2,9 @@ import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Option from "effect/Option"
-import type { AuthResult } from "../AuthenticationBackend.js"
 import type { ServiceUnavailable } from "../AuthenticationError.js"
-import { isAuthenticationError } from "../AuthenticationError.js"
+import { isAuthenticationError, TooManyRequests } from "../AuthenticationError.js"
 import type { Count, Options, ThrottleStore } from "../Throttle.js"
-import { TooManyRequests } from "../Throttle.js"
 
 // OWASP's Authentication Cheat Sheet leaves the numbers to the app; these let a person mistype a password several
 // times, and a few people behind one NAT do so, while a guesser gets 50 tries per address per quarter hour
@@ -47,7 +45,7 @@ const refuse = (what: string, count: Count, now: number) =>
 /**
  * Wraps one login attempt: refused before it runs when its username or address has failed too often in the window;
  * counted against both when it fails (`None`, or an `AuthenticationError`); the username's count forgotten when it
- * succeeds after failures. A server fault (`ServiceUnavailable`) is nobody's failure.
+ * succeeds after failures. A server fault (`ServiceUnavailable`) is nobody's failure. Options are checked here, once.
  */
 export const make = (options: Options | undefined, store: ThrottleStore.Service) => {
   const username = options?.username ?? defaultUsername
@@ -56,11 +54,11 @@ export const make = (options: Options | undefined, store: ThrottleStore.Service)
   for (const [name, n] of [["username", username], ["address", address]] as const) {
     if (!Number.isInteger(n) || n < 1) throw new TypeError(`Throttle: \`${name}\` must be a positive integer`)
   }
-  return <E, R>(
+  return <A, E, R>(
     name: string,
     from: Option.Option<string>,
-    attempt: Effect.Effect<AuthResult, E, R>
-  ): Effect.Effect<AuthResult, E | TooManyRequests | ServiceUnavailable, R> => {
+    attempt: Effect.Effect<Option.Option<A>, E, R>
+  ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R> => {
     const user = usernameKey(name)
     const client = from._tag === "Some" ? addressKey(from.value) : undefined
     const failed = client === undefined
