@@ -9,7 +9,7 @@
  * Both hash with the default cost (N = 2^17: 128 MiB, about 0.4 s a hash here). The valid user signs in once before
  * each flood starts, and is measured alone first.
  *
- * Run: pnpm bench:flood  (DURATION=seconds per phase, CONNECTIONS=flood connections)
+ * Run: pnpm bench:flood  (FLOOD_DURATION=seconds per phase, CONNECTIONS=flood connections)
  *
  * Last results (2026-11-29, 2 cores shared with other jobs, so the unprotected figures are noisy; DURATION=10,
  * CONNECTIONS=8, run with `node --conditions=source --import tsx src/flood.ts`):
@@ -102,7 +102,7 @@ const serveVariant = (variant: string) => {
 
 // --- the harness ------------------------------------------------------------------------------------------------------
 
-const duration = Number(process.env["DURATION"] ?? 10) * 1000
+const duration = Number(process.env["FLOOD_DURATION"] ?? 10) * 1000
 const connections = Number(process.env["CONNECTIONS"] ?? 8)
 const basic = (username: string, password: string) =>
   `Basic ${Buffer.from(`${username}:${password}`).toString("base64")}`

@@ -1,44 +1,67 @@
 /**
- * The per-request cost of authentication, through real HTTP: autocannon against a one-route Effect app without
- * auth, then the same route behind AuthenticationMiddleware + Basic + requires("authenticated"), with valid
- * credentials. Each server runs in its own process; they take turns in short bursts. Prints requests/second, the
- * server's CPU time per request (steadier than throughput on a shared machine), and the ratios auth/plain
- * (the target is >= 0.95).
+ * The per-request cost of authentication through real HTTP, as a ratio to the same app without it. Both apps are
+ * served from ONE process on two ports (`server.ts a b`) and driven by autocannon in turns of short bursts with
+ * valid credentials; every neighbouring pair of bursts gives one ratio of throughput (auth/plain) and one of the
+ * served process's CPU time per request (plain/auth: below 1 means authentication costs more), so that the host's
+ * drift hits both alike. The median of the pairs is reported with its quartiles. An A/A run (plain vs plain2) gives
+ * 0.98–1.00.
  *
- * Run: pnpm bench:http  (PAIRS=n, DURATION=seconds per burst, VARIANT=auth|middleware-only|anonymous|plain2 against
- * plain; DUAL=0 serves the two apps from two processes instead of one, SERVER_JS=1 runs the compiled server)
- *
- * Last results (2026-11-29; see ../README.md for how to read them on this shared host):
- *   plain: 7494 req/s, 138.3 µs CPU/request
- *   auth:  7734 req/s, 130.3 µs CPU/request
- *   ratio auth/plain, per pair: throughput 1.057 (quartiles 0.987–1.114), CPU per request 1.072 (quartiles 0.981–1.148)
+ * Run: pnpm bench:http  (VARIANT=basic|…|plain2 against BASE=plain; PAIRS=n, DURATION=seconds per burst,
+ * CONNECTIONS=n). backends.ts and alternatives.ts run it over many variants.
  */
 import autocannon from "autocannon"
 import { spawn } from "node:child_process"
 import { once } from "node:events"
+import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 
-const duration = Number(process.env["DURATION"] ?? 2)
-const rounds = Number(process.env["PAIRS"] ?? 21)
-const server = fileURLToPath(new URL("./server.ts", import.meta.url))
-const serverJs = fileURLToPath(new URL("../build/src/server.js", import.meta.url))
-const authorization = `Basic ${Buffer.from("alice:wonderland").toString("base64")}`
+const serverTs = fileURLToPath(new URL("./server.ts", import.meta.url))
 
-const start = async (...variant: Array<string>) => {
-  // the library as it ships (its built dist/, as `pnpm bench` builds it first), not its sources through tsx
-  // SERVER_JS=1 runs the compiled server (`tsc -b` in bench/) with no tsx loader thread
-  const args = process.env["SERVER_JS"] ? [serverJs, ...variant] : ["--import", "tsx", server, ...variant]
-  const child = spawn(process.execPath, args, {
-    stdio: ["ignore", "pipe", "inherit", "ipc"]
-  })
-  const [chunk] = await once(child.stdout!, "data")
-  const ports = String(chunk).trim().split(" ").map(Number)
-  return { child, port: ports[0]!, ports }
+/** The served process, its ports and the headers each app's client sends. */
+export interface Served {
+  readonly child: ReturnType<typeof spawn>
+  readonly ports: ReadonlyArray<number>
+  readonly headers: ReadonlyArray<Record<string, string>>
 }
 
-interface Sample {
-  readonly rps: number
-  readonly cpuMicrosPerRequest: number
+/** Starts `server.ts` serving `variants` from one process. */
+export const start = async (variants: ReadonlyArray<string>): Promise<Served> => {
+  // the library as it ships (its built dist/, as `pnpm bench` builds it first) under the tsx loader
+  const child = spawn(process.execPath, ["--import", "tsx", serverTs, ...variants], {
+    stdio: ["ignore", "pipe", "inherit", "ipc"]
+  })
+  let text = ""
+  while (!text.includes("\n")) {
+    const [chunk] = await Promise.race([
+      once(child.stdout!, "data"),
+      once(child, "exit").then(([code]) => {
+        throw new Error(`server ${variants.join(" ")} exited with ${code}`)
+      })
+    ])
+    text += String(chunk)
+  }
+  const { headers, ports } = JSON.parse(text.slice(0, text.indexOf("\n"))) as {
+    ports: Array<number>
+    headers: Array<Record<string, string>>
+  }
+  return { child, ports, headers }
+}
+
+/** One request to each app, that must succeed: the first Basic request hashes, and must not meet a crowd. */
+export const signIn = async (served: Served): Promise<void> => {
+  for (const [index, port] of served.ports.entries()) {
+    const response = await fetch(`http://127.0.0.1:${port}/`, { headers: served.headers[index]! })
+    await response.text()
+    if (response.status !== 200) throw new Error(`port ${port}: ${response.status}`)
+  }
+}
+
+/** Stops a served process and waits for it (its finalizers delete what it made). */
+export const stop = async (served: Served): Promise<void> => {
+  if (served.child.exitCode !== null) return
+  const exited = once(served.child, "exit")
+  served.child.kill("SIGTERM")
+  await exited
 }
 
 const cpu = async (child: ReturnType<typeof spawn>): Promise<number> => {
@@ -47,62 +70,129 @@ const cpu = async (child: ReturnType<typeof spawn>): Promise<number> => {
   return usage.user + usage.system
 }
 
-type Server = Awaited<ReturnType<typeof start>>
-
-const burst = async (server: Server, seconds: number): Promise<Sample> => {
-  const url = `http://127.0.0.1:${server.port}/`
-  const before = await cpu(server.child)
-  const result = await autocannon({ url, duration: seconds, connections: 50, headers: { authorization } })
-  const after = await cpu(server.child)
-  if (result.non2xx > 0 || result.errors > 0) throw new Error(`${result.non2xx} non-2xx, ${result.errors} errors`)
-  return { rps: result.requests.average, cpuMicrosPerRequest: (after - before) / result.requests.total }
+/** One burst's figures. */
+export interface Sample {
+  readonly rps: number
+  readonly cpuMicrosPerRequest: number
+  readonly p99: number
 }
 
-// Both servers run side by side and take turns in short bursts: the machine's drift (this one shares its host)
-// then hits both alike, and each pair of neighbouring bursts gives one ratio; the median ratio is reported.
-// by default both apps run in ONE process on two ports, so that no difference between two processes (JIT decisions, where
-// the OS schedules them) counts as a difference between the apps; each burst's CPU delta then belongs to one app
-const variantName = process.env["VARIANT"] ?? "auth"
-const dual = process.env["DUAL"] !== "0"
-const [plainServer, authServer] = dual
-  ? await start("plain", variantName).then((s) => [s, { ...s, port: s.ports[1]! }] as const)
-  : [await start("plain"), await start(variantName)] as const
-try {
-  await burst(plainServer, 2) // warm-up
-  await burst(authServer, 2)
-  const ratios: Array<number> = []
-  const cpuRatios: Array<number> = []
-  const samples: Record<string, Array<Sample>> = { plain: [], auth: [] }
-  for (let pair = 0; pair < rounds; pair++) {
-    const order = pair % 2 === 0 ? [plainServer, authServer] : [authServer, plainServer]
-    const [first, second] = [await burst(order[0]!, duration), await burst(order[1]!, duration)]
-    const [plain, auth] = order[0] === plainServer ? [first, second] : [second, first]
-    samples["plain"]!.push(plain)
-    samples["auth"]!.push(auth)
-    ratios.push(auth.rps / plain.rps)
-    cpuRatios.push(plain.cpuMicrosPerRequest / auth.cpuMicrosPerRequest)
+/** Drives app `index` of `served` for `seconds` with `connections`; any non-2xx answer or error throws. */
+export const burst = async (served: Served, index: number, seconds: number, connections = 50): Promise<Sample> => {
+  const url = `http://127.0.0.1:${served.ports[index]}/`
+  const before = await cpu(served.child)
+  const result = await autocannon({ url, duration: seconds, connections, headers: served.headers[index]! })
+  const after = await cpu(served.child)
+  if (result.non2xx > 0 || result.errors > 0) {
+    throw new Error(
+      `${url}: ${result.non2xx} non-2xx, ${result.errors} errors (${JSON.stringify(result.statusCodeStats)})`
+    )
   }
-  const median = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!
-  const quartiles = (xs: ReadonlyArray<number>) => {
-    const sorted = [...xs].sort((a, b) => a - b)
-    return `${sorted[Math.floor(sorted.length / 4)]!.toFixed(3)}–${
-      sorted[Math.floor((3 * sorted.length) / 4)]!.toFixed(3)
-    }`
+  return {
+    rps: result.requests.average,
+    cpuMicrosPerRequest: (after - before) / result.requests.total,
+    p99: result.latency.p99
   }
-  const show = (variant: string) => {
-    const xs = samples[variant]!
-    return `${median(xs.map((x) => x.rps)).toFixed(0)} req/s, ${
-      median(xs.map((x) => x.cpuMicrosPerRequest)).toFixed(1)
-    } µs CPU/request`
+}
+
+const sorted = (xs: ReadonlyArray<number>) => [...xs].sort((a, b) => a - b)
+/** The median, and the first and third quartiles. */
+export const summary = (xs: ReadonlyArray<number>) => {
+  const s = sorted(xs)
+  return {
+    median: s[Math.floor(s.length / 2)]!,
+    q1: s[Math.floor(s.length / 4)]!,
+    q3: s[Math.floor((3 * s.length) / 4)]!
   }
-  console.log(`node ${process.version}, ${rounds} pairs of ${duration}s bursts, 50 connections, 127.0.0.1 (medians)`)
-  console.log(`plain: ${show("plain")}`)
-  console.log(`auth:  ${show("auth")}`)
-  console.log(
-    `ratio auth/plain, per pair: throughput ${median(ratios).toFixed(3)} (quartiles ${quartiles(ratios)}), ` +
-      `CPU per request ${median(cpuRatios).toFixed(3)} (quartiles ${quartiles(cpuRatios)})`
-  )
-} finally {
-  plainServer.child.kill()
-  if (!dual) authServer.child.kill()
+}
+
+/** A comparison of one app with its no-auth twin. */
+export interface Comparison {
+  readonly name: string
+  readonly base: string
+  readonly variant: string
+  readonly plain: { readonly rps: number; readonly cpu: number }
+  readonly auth: { readonly rps: number; readonly cpu: number }
+  readonly throughput: ReturnType<typeof summary>
+  readonly cpu: ReturnType<typeof summary>
+}
+
+/** Settings of a comparison, from the environment unless given. */
+export const settings = {
+  pairs: Number(process.env["PAIRS"] ?? 21),
+  duration: Number(process.env["DURATION"] ?? 1),
+  connections: Number(process.env["CONNECTIONS"] ?? 50)
+}
+
+/**
+ * `variant` against `base` (its app without authentication), served from one process: `settings.pairs` pairs of
+ * bursts in alternating order after a warm-up of each.
+ */
+export const compare = async (name: string, base: string, variant: string): Promise<Comparison> => {
+  const served = await start([base, variant])
+  try {
+    // the first Basic request's hash (the verifier caches it), then a warm-up for the JIT
+    await signIn(served)
+    await burst(served, 0, 1, settings.connections)
+    await burst(served, 1, 1, settings.connections)
+    const throughput: Array<number> = []
+    const cpus: Array<number> = []
+    const plains: Array<Sample> = []
+    const auths: Array<Sample> = []
+    for (let pair = 0; pair < settings.pairs; pair++) {
+      const order = pair % 2 === 0 ? [0, 1] : [1, 0]
+      const first = await burst(served, order[0]!, settings.duration, settings.connections)
+      const second = await burst(served, order[1]!, settings.duration, settings.connections)
+      const [plain, auth] = order[0] === 0 ? [first, second] : [second, first]
+      plains.push(plain)
+      auths.push(auth)
+      throughput.push(auth.rps / plain.rps)
+      cpus.push(plain.cpuMicrosPerRequest / auth.cpuMicrosPerRequest)
+    }
+    const medians = (xs: ReadonlyArray<Sample>) => ({
+      rps: summary(xs.map((x) => x.rps)).median,
+      cpu: summary(xs.map((x) => x.cpuMicrosPerRequest)).median
+    })
+    return {
+      name,
+      base,
+      variant,
+      plain: medians(plains),
+      auth: medians(auths),
+      throughput: summary(throughput),
+      cpu: summary(cpus)
+    }
+  } finally {
+    await stop(served)
+  }
+}
+
+/** The heading of the comparison tables: the machine and the method. */
+export const heading = (): string => {
+  return `node ${process.version}, ${os.availableParallelism()} CPUs, load average ${
+    os.loadavg().map((x: number) => x.toFixed(2)).join(" ")
+  }, ${
+    new Date().toISOString().slice(0, 16)
+  }Z; ${settings.pairs} pairs of ${settings.duration}s bursts, ${settings.connections} connections, 127.0.0.1`
+}
+
+const ratio = (s: ReturnType<typeof summary>) => `${s.median.toFixed(3)} (${s.q1.toFixed(3)}–${s.q3.toFixed(3)})`
+
+/** One table of comparisons (markdown, so that it pastes into the README as it is). */
+export const table = (rows: ReadonlyArray<Comparison>): string =>
+  [
+    "| app | vs | req/s no auth → auth | CPU µs/req no auth → auth | throughput ratio (quartiles) | CPU ratio (quartiles) |",
+    "|---|---|---|---|---|---|",
+    ...rows.map((row) =>
+      `| ${row.name} | ${row.base} | ${row.plain.rps.toFixed(0)} → ${row.auth.rps.toFixed(0)} | ${
+        row.plain.cpu.toFixed(1)
+      } → ${row.auth.cpu.toFixed(1)} | ${ratio(row.throughput)} | ${ratio(row.cpu)} |`
+    )
+  ].join("\n")
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  const variant = process.env["VARIANT"] ?? "basic"
+  const base = process.env["BASE"] ?? "plain"
+  console.log(heading())
+  console.log(table([await compare(variant, base, variant)]))
 }

@@ -1,94 +1,376 @@
 /**
- * One bench server: `tsx src/server.ts <variant>` serves a one-route app on 127.0.0.1 on a free port and prints
- * the port. Variants:
- * - plain: the route, no authentication
- * - auth: AuthenticationMiddleware + Basic backend + requires("authenticated") on the route
- * - middleware-only: AuthenticationMiddleware + Basic backend, no requires
- * - anonymous: AuthenticationMiddleware + a Bearer backend that finds another scheme (anonymous), a handler reading
- *   the user
- * - plain2: plain under another name (an A/A control of the bench itself)
- * `server.ts a b` serves both from one process, on two ports (printed on one line)
+ * One bench server: `tsx src/server.ts <variant> [<variant> …]` serves each variant's one-route app on 127.0.0.1 on a
+ * free port, all from ONE process (so that no difference between two processes, JIT decisions or where the OS
+ * schedules them, counts as a difference between the apps), and prints one JSON line once all listen:
+ * `{"ports":[…],"headers":[{…},…]}`, the headers being what a client of each app sends (its credentials).
+ *
+ * Variants (every authenticated one guards its route with `requires("authenticated")`, and is sent valid credentials):
+ * - plain, plain2: the route, no authentication (plain2 is an A/A control of the bench itself)
+ * - basic: Basic, the password checked against a real scrypt hash by `Password.Verifier` (hashed once, then cached)
+ * - basic-equals: Basic, the password compared in constant time with a known one (what the alternatives do)
+ * - bearer, apikey: an opaque token / an `x-api-key` header compared in constant time with a known one
+ * - jwt-hs256, jwt-es256: `@effect-auth/jwt` with a local key; jwt-jwks: ES256 keys from a local key-set server
+ *   (fetched once, then cached)
+ * - session-memory, session-sqlite, session-pg: signed session cookies in the memory store, SQLite (a file in the
+ *   temporary folder) and PostgreSQL (`DATABASE_URL`)
+ * - middleware-only: the middleware and Basic (equals), no `requires`; anonymous: a backend that finds no credentials
+ * - httpapi-plain, httpapi-security, httpapi-effect-auth: one HttpApi endpoint; behind `HttpApiSecurity.basic` and a
+ *   hand-written `HttpApiMiddleware`; behind `HttpApiAuthentication` with Basic (equals)
+ * - fastify-plain, fastify-basic, hono-plain, hono-basic: see ./alternativeServers.ts
  */
+import { Jwt } from "@effect-auth/jwt"
+import * as Pg from "@effect-auth/sql/Pg"
+import * as Sqlite from "@effect-auth/sql/Sqlite"
+import {
+  FetchHttpClient,
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiError,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  HttpRouter,
+  HttpServer,
+  HttpServerResponse
+} from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
-import { HttpRouter, HttpServer, HttpServerResponse } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Effect, Layer, Logger, LogLevel } from "effect"
+import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
 import {
+  ApiKey,
   AuthCredentials,
   AuthenticationMiddleware,
   Basic,
   Bearer,
   CurrentUser,
+  Password,
   requires,
+  Session,
+  SessionStore,
   SimpleUser
 } from "effect-auth"
+import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+import { exportJWK, generateKeyPair, SignJWT } from "jose"
+import * as fs from "node:fs"
 import { createServer } from "node:http"
+import * as os from "node:os"
+import * as path from "node:path"
+import * as alternatives from "./alternativeServers.js"
 
 const hello = HttpServerResponse.text("hello")
-
 const credentials = new AuthCredentials(["authenticated"])
-// a Layer per server: one Layer value shared by the two servers of one process would be built once, with the first
-// server's services
-const BackendLive = () =>
-  Basic.layer({
-    verify: (username) => Effect.succeedSome([credentials, new SimpleUser(username)] as const)
-  })
+const accepted = (username: string) => Option.some([credentials, new SimpleUser(username)] as const)
+const password = "wonderland"
+const basicHeader = `Basic ${Buffer.from(`alice:${password}`).toString("base64")}`
+const token = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3"
+const sessionSecret = Redacted.make("a session secret of 32 bytes or more, for the bench")
+const jwtSecret = "a JWT secret of 32 bytes or more, for the bench only"
 
-const variants: Record<string, HttpApp.Default<any, any>> = {
-  plain: HttpRouter.empty.pipe(HttpRouter.get("/", hello)),
-  // the same app under another name: an A/A control for the bench itself
-  plain2: HttpRouter.empty.pipe(HttpRouter.get("/", hello)),
-  auth: AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated"))))),
-  // the middleware and the backend without requires, for finding where the cost is
-  "middleware-only": AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.get("/", hello))),
-  // the anonymous path: a backend that reads the Authorization header and finds another scheme (so None), and a
-  // handler that reads the user
-  anonymous: AuthenticationMiddleware(
-    HttpRouter.empty.pipe(
-      HttpRouter.get(
-        "/",
-        Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.isAuthenticated ? "?" : "hello"))
+class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String }) {
+  readonly isAuthenticated = true
+  get displayName(): string {
+    return this.sub
+  }
+  get identity(): string {
+    return this.sub
+  }
+}
+
+const guarded = AuthenticationMiddleware(
+  HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated"))))
+)
+const plain = HttpRouter.empty.pipe(HttpRouter.get("/", hello))
+
+const equalsLayer = Basic.layer({
+  verify: (username, given) => Effect.succeed(Password.equals(given, password) ? accepted(username) : Option.none())
+})
+
+/** What one variant is: the app, the Layer it needs, and the headers its client sends (an effect on that Layer). */
+interface Variant {
+  readonly app: HttpApp.Default<any, any>
+  readonly layer: Layer.Layer<any, any, any>
+  readonly headers: Effect.Effect<Record<string, string>, any, any>
+}
+
+const noHeaders = Effect.succeed({})
+
+const jwtHeader = (alg: string, key: Parameters<SignJWT["sign"]>[0], kid?: string) =>
+  Effect.promise(() =>
+    new SignJWT({ scope: "authenticated" }).setProtectedHeader({ alg, ...(kid === undefined ? {} : { kid }) })
+      .setSubject("alice").setExpirationTime("2h").sign(key)
+  ).pipe(Effect.map((jwt) => ({ authorization: `Bearer ${jwt}` })))
+
+// a local key-set server (127.0.0.1, a free port), serving one ES256 public key: the backend fetches it once
+const keySetServer = Effect.acquireRelease(
+  Effect.promise(async () => {
+    const { privateKey, publicKey } = await generateKeyPair("ES256")
+    const jwk = { ...(await exportJWK(publicKey)), kid: "bench", alg: "ES256", use: "sig" }
+    const server = createServer((_, response) => {
+      response.writeHead(200, { "content-type": "application/json" }).end(JSON.stringify({ keys: [jwk] }))
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const address = server.address()
+    const port = typeof address === "object" && address !== null ? address.port : 0
+    return { server, privateKey, url: `http://127.0.0.1:${port}/jwks.json` }
+  }),
+  ({ server }) => Effect.sync(() => server.close())
+)
+
+const sessionVariant = (store: Layer.Layer<SessionStore, any, never>): Variant => {
+  const layer = Session.layer({ secret: sessionSecret, secure: false }).pipe(Layer.provideMerge(store))
+  return {
+    app: guarded,
+    layer,
+    headers: Effect.gen(function*() {
+      const sessions = yield* SessionStore
+      const [created] = yield* sessions.create({
+        userId: "alice",
+        scopes: ["authenticated"],
+        idleTimeout: 2 * 60 * 60 * 1000,
+        absoluteTimeout: 4 * 60 * 60 * 1000
+      })
+      return { cookie: `session=${Session.sign(Redacted.value(created), sessionSecret)}` }
+    })
+  }
+}
+
+// --- HttpApi: one endpoint, plain, behind HttpApiSecurity.basic, and behind HttpApiAuthentication -----------------
+
+const endpoint = HttpApiEndpoint.get("hello", "/").addSuccess(HttpApiSchema.Text())
+
+class PlainApi extends HttpApi.make("plain").add(HttpApiGroup.make("hello").add(endpoint)) {}
+
+class CurrentName extends Context.Tag("bench/CurrentName")<CurrentName, string>() {}
+class Security extends HttpApiMiddleware.Tag<Security>()("bench/Security", {
+  failure: HttpApiError.Unauthorized,
+  provides: CurrentName,
+  security: { basic: HttpApiSecurity.basic }
+}) {}
+class SecurityApi extends HttpApi.make("security").add(HttpApiGroup.make("hello").add(endpoint).middleware(Security)) {}
+const SecurityLive = Layer.succeed(
+  Security,
+  Security.of({
+    basic: (given) =>
+      Password.equals(given.password, password)
+        ? Effect.succeed(given.username)
+        : Effect.fail(new HttpApiError.Unauthorized())
+  })
+)
+
+class Authentication extends HttpApiAuthentication.Tag<Authentication>()("bench/Authentication", {
+  security: { basic: HttpApiSecurity.basic }
+}) {}
+class AuthApi extends HttpApi.make("auth").add(
+  HttpApiGroup.make("hello").add(endpoint.pipe(HttpApiAuthentication.requires("authenticated"))).middleware(
+    Authentication
+  )
+) {}
+
+// an HttpApi served by its own Router (Layer.fresh below keeps two HttpApis of one process apart)
+const httpApi = (layer: Layer.Layer<any, any, any>): Layer.Layer<never, never, HttpServer.HttpServer> =>
+  HttpApiBuilder.serve().pipe(Layer.provide(layer)) as any
+
+const httpApis: Record<string, () => Layer.Layer<never, never, HttpServer.HttpServer>> = {
+  "httpapi-plain": () =>
+    httpApi(
+      HttpApiBuilder.api(PlainApi).pipe(
+        Layer.provide(
+          HttpApiBuilder.group(PlainApi, "hello", (handlers) => handlers.handle("hello", () => Effect.succeed("hello")))
+        )
+      )
+    ),
+  "httpapi-security": () =>
+    httpApi(
+      HttpApiBuilder.api(SecurityApi).pipe(
+        Layer.provide(
+          HttpApiBuilder.group(SecurityApi, "hello", (handlers) =>
+            handlers.handle("hello", () =>
+              Effect.succeed("hello")))
+        ),
+        Layer.provide(SecurityLive)
+      )
+    ),
+  "httpapi-effect-auth": () =>
+    httpApi(
+      HttpApiBuilder.api(AuthApi).pipe(
+        Layer.provide(
+          HttpApiBuilder.group(AuthApi, "hello", (handlers) => handlers.handle("hello", () => Effect.succeed("hello")))
+        ),
+        Layer.provide(HttpApiAuthentication.layer(Authentication, AuthApi)),
+        Layer.provide(equalsLayer)
       )
     )
-  )
+}
+const httpApiHeaders: Record<string, Record<string, string>> = {
+  "httpapi-plain": {},
+  "httpapi-security": { authorization: basicHeader },
+  "httpapi-effect-auth": { authorization: basicHeader }
 }
 
-// per variant, when it is not the Basic one
-const backends: Record<string, () => Layer.Layer<any>> = {
-  anonymous: () => Bearer.layer({ verify: () => Effect.succeedNone })
+// --- the HttpRouter variants ----------------------------------------------------------------------------------------
+
+const variants: Record<string, () => Variant> = {
+  plain: () => ({ app: plain, layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
+  plain2: () => ({ app: plain, layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
+  basic: () => ({
+    app: guarded,
+    layer: Basic.layer({
+      verify: (username, given) =>
+        Effect.flatMap(
+          Effect.zip(Password.Verifier, Stored),
+          ([verifier, stored]) =>
+            Effect.map(verifier.verify(given, stored), (ok) => ok ? accepted(username) : Option.none())
+        )
+    }).pipe(
+      Layer.provide(Password.Verifier.layer()),
+      // a real scrypt hash at the default cost: the first request hashes (about 0.4 s), the next ones are answered
+      // from the verifier's cache
+      Layer.provide(Layer.effect(Stored, Effect.orDie(Password.hash(password))))
+    ),
+    headers: Effect.succeed({ authorization: basicHeader })
+  }),
+  "basic-equals": () => ({ app: guarded, layer: equalsLayer, headers: Effect.succeed({ authorization: basicHeader }) }),
+  "middleware-only": () => ({
+    app: AuthenticationMiddleware(plain),
+    layer: equalsLayer,
+    headers: Effect.succeed({ authorization: basicHeader })
+  }),
+  anonymous: () => ({
+    app: AuthenticationMiddleware(
+      HttpRouter.empty.pipe(
+        HttpRouter.get(
+          "/",
+          Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.isAuthenticated ? "?" : "hello"))
+        )
+      )
+    ),
+    layer: Bearer.layer({ verify: () => Effect.succeedNone }),
+    headers: noHeaders
+  }),
+  bearer: () => ({
+    app: guarded,
+    layer: Bearer.layer({
+      verify: (given) => Effect.succeed(Password.equals(given, token) ? accepted("alice") : Option.none())
+    }),
+    headers: Effect.succeed({ authorization: `Bearer ${token}` })
+  }),
+  apikey: () => ({
+    app: guarded,
+    layer: ApiKey.layer({
+      in: "header",
+      name: "x-api-key",
+      verify: (given) => Effect.succeed(Password.equals(given, token) ? accepted("alice") : Option.none())
+    }),
+    headers: Effect.succeed({ "x-api-key": token })
+  }),
+  "jwt-hs256": () => ({
+    app: guarded,
+    layer: Jwt.layer({ algorithms: ["HS256"], key: Redacted.make(jwtSecret), claims: AppUser }),
+    headers: jwtHeader("HS256", new TextEncoder().encode(jwtSecret))
+  }),
+  "jwt-es256": () => {
+    const keys = Effect.runSync(Effect.cached(Effect.promise(() => generateKeyPair("ES256"))))
+    return {
+      app: guarded,
+      layer: Layer.unwrapEffect(
+        Effect.map(keys, ({ publicKey }) => Jwt.layer({ algorithms: ["ES256"], key: publicKey, claims: AppUser }))
+      ),
+      headers: Effect.flatMap(keys, ({ privateKey }) => jwtHeader("ES256", privateKey))
+    }
+  },
+  "jwt-jwks": () => {
+    const layer = Layer.unwrapScoped(
+      Effect.map(
+        keySetServer,
+        ({ privateKey, url }) =>
+          Jwt.layerJwks({ algorithms: ["ES256"], jwksUrl: url, claims: AppUser }).pipe(
+            Layer.provide(FetchHttpClient.layer),
+            Layer.merge(Layer.succeed(SigningKey, privateKey))
+          )
+      )
+    )
+    return {
+      app: guarded,
+      layer,
+      headers: Effect.flatMap(SigningKey, (key) => jwtHeader("ES256", key, "bench"))
+    }
+  },
+  "session-memory": () => sessionVariant(SessionStore.layerMemory),
+  "session-sqlite": () => {
+    const filename = path.join(os.tmpdir(), `effect-auth-bench-${process.pid}.sqlite`)
+    const removed = Layer.scopedDiscard(Effect.addFinalizer(() =>
+      Effect.sync(() => {
+        for (const suffix of ["", "-wal", "-shm"]) fs.rmSync(`${filename}${suffix}`, { force: true })
+      })
+    ))
+    return sessionVariant(Sqlite.layer({ filename }).pipe(Layer.provideMerge(removed)) as any)
+  },
+  "session-pg": () => {
+    const url = process.env["DATABASE_URL"]
+    if (url === undefined) throw new Error("session-pg needs DATABASE_URL")
+    // a channel of its own, so that other users of the database do not invalidate the bench's cache
+    return sessionVariant(Pg.layer({ url: Redacted.make(url), channel: "effect_auth_bench" }) as any)
+  }
 }
-const resolve = (name: string) => {
-  if (variants[name] === undefined) throw new Error(`unknown variant ${name}`)
-  return { app: variants[name]!, backend: (backends[name] ?? BackendLive)() }
-}
+
+class Stored extends Context.Tag("bench/Stored")<Stored, string>() {}
+class SigningKey extends Context.Tag("bench/SigningKey")<SigningKey, CryptoKey>() {}
 
 // the bench asks for this process's CPU time over IPC: CPU per request is steadier than requests per second on a
 // shared machine
 process.on("message", () => process.send?.(process.cpuUsage()))
 
-// `server.ts a b` serves a and b from ONE process on two ports ("dual" mode: the bench then compares them with no
-// process-to-process difference); the ports are printed on one line once all are listening
 const names = process.argv.slice(2).length > 0 ? process.argv.slice(2) : ["plain"]
 const ports: Array<number> = []
-const Ready = (index: number) =>
-  Layer.effectDiscard(Effect.flatMap(HttpServer.HttpServer, (server) =>
-    Effect.sync(() => {
-      if (server.address._tag === "TcpAddress") ports[index] = server.address.port
-      if (ports.filter((port) => port !== undefined).length === names.length) {
-        process.stdout.write(`${ports.join(" ")}\n`)
-      }
-    })))
+const headers: Array<Record<string, string>> = []
+const announce = () => {
+  if (names.every((_, index) => ports[index] !== undefined && headers[index] !== undefined)) {
+    process.stdout.write(`${JSON.stringify({ ports, headers })}\n`)
+  }
+}
 
-Layer.mergeAll(...names.map((name, index) => {
-  const { app, backend } = resolve(name)
-  return HttpServer.serve(app as HttpRouter.HttpRouter).pipe(
-    Layer.provide(backend),
-    Layer.provide(Ready(index)),
-    Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port: 0 }))
+if (names.every((name) => name.startsWith("fastify-") || name.startsWith("hono-"))) {
+  const served = await alternatives.serve(names)
+  served.forEach(({ port, headers: sent }, index) => {
+    ports[index] = port
+    headers[index] = sent
+  })
+  announce()
+} else {
+  const Ready = (index: number, sent: Effect.Effect<Record<string, string>, any, any>) =>
+    Layer.effectDiscard(Effect.gen(function*() {
+      const server = yield* HttpServer.HttpServer
+      headers[index] = yield* sent
+      if (server.address._tag === "TcpAddress") ports[index] = server.address.port
+      announce()
+    }))
+
+  Layer.mergeAll(...names.map((name, index) => {
+    const server = NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port: 0 })
+    if (httpApis[name] !== undefined) {
+      return Layer.fresh(
+        httpApis[name]().pipe(
+          Layer.provide(Ready(index, Effect.succeed(httpApiHeaders[name]!))),
+          Layer.provideMerge(server)
+        )
+      )
+    }
+    if (variants[name] === undefined) throw new Error(`unknown variant ${name}`)
+    // a Layer per server: one Layer value shared by two servers of one process would be built once
+    const { app, headers: sent, layer } = variants[name]()
+    return Layer.fresh(
+      HttpServer.serve(app as HttpRouter.HttpRouter).pipe(
+        Layer.provide(Ready(index, sent)),
+        Layer.provideMerge(server),
+        Layer.provide(layer)
+      )
+    )
+  }) as unknown as [Layer.Layer<never>]).pipe(
+    Layer.provide(Logger.minimumLogLevel(LogLevel.None)),
+    Layer.launch,
+    NodeRuntime.runMain
   )
-}) as unknown as [Layer.Layer<never>]).pipe(
-  Layer.provide(Logger.minimumLogLevel(LogLevel.None)),
-  Layer.launch,
-  NodeRuntime.runMain
-)
+}

@@ -9,6 +9,7 @@ import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import * as crypto from "node:crypto"
 import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
 import { availableParallelism } from "node:os"
 import type { ServiceUnavailable } from "./AuthenticationError.js"
@@ -17,8 +18,13 @@ import * as internal from "./internal/verifier.js"
 const reveal = (secret: string | Redacted.Redacted<string>): string =>
   typeof secret === "string" ? secret : Redacted.value(secret)
 
-const digest = (secret: string | Redacted.Redacted<string>): Buffer =>
-  createHash("sha256").update(reveal(secret), "utf8").digest()
+// Node's one-shot `crypto.hash` (20.12+) is several times quicker than a `createHash` object for one short input
+const sha256: (text: string) => Buffer = typeof (crypto as { hash?: unknown }).hash === "function"
+  ? (text) =>
+    (crypto as unknown as { hash: (a: string, d: string, e: "buffer") => Buffer }).hash("sha256", text, "buffer")
+  : (text) => createHash("sha256").update(text, "utf8").digest()
+
+const digest = (secret: string | Redacted.Redacted<string>): Buffer => sha256(reveal(secret))
 
 /**
  * Compares two secrets in constant time: the time taken depends on neither their contents nor their lengths

@@ -1,3 +1,4 @@
+import type { KeyObject } from "node:crypto"
 /**
  * The options checked at start-up, on their own: the internal `localKey` directly, and the constructors that call it.
  */
@@ -28,7 +29,10 @@ describe("localKey: an HMAC secret must be as long as the hash (RFC 7518 §3.2)"
     assert.throws(() => localKey(options(Redacted.make("secret"))), tooShort)
     assert.throws(() => localKey(options(Redacted.make(""))), tooShort)
     assert.throws(() => localKey(options(Redacted.make("x".repeat(31)))), /not 31: RFC 7518/)
-    assert.deepStrictEqual(localKey(options(Redacted.make("x".repeat(32)))), new TextEncoder().encode("x".repeat(32)))
+    // the secret becomes a KeyObject once (jose keeps what it imports from one), holding exactly the UTF-8 bytes
+    const key = localKey(options(Redacted.make("x".repeat(32)))) as KeyObject
+    assert.strictEqual(key.type, "secret")
+    assert.deepStrictEqual(key.export(), Buffer.from("x".repeat(32), "utf8"))
     // 16 characters, 32 bytes
     assert.doesNotThrow(() => localKey(options(Redacted.make("é".repeat(16)))))
     assert.throws(() => localKey(options(Redacted.make(`${"é".repeat(15)}x`))), tooShort)

@@ -1,6 +1,8 @@
 import * as Duration from "effect/Duration"
 import * as Redacted from "effect/Redacted"
 import type { KeyInput } from "jose"
+import { Buffer } from "node:buffer"
+import { createSecretKey } from "node:crypto"
 import type { AsymmetricAlgorithm, HmacAlgorithm, LocalKeyOptions, RemoteKeySetOptions } from "../Jwt.js"
 import type * as jwks from "./jwks.js"
 
@@ -90,9 +92,12 @@ export const localKey = <A, I>(options: LocalKeyOptions<A, I>): KeyInput => {
     isSecret(key) ? "a secret key" : "a public key"
   )
   if (isSecret(key)) checkSecretLength(key, options.algorithms)
+  // jose imports a Uint8Array secret with WebCrypto on every verification, but keeps what it makes of a KeyObject:
+  // the secret becomes a KeyObject once, here
+  if (key instanceof Uint8Array) return createSecretKey(key)
   if (!Redacted.isRedacted(key)) return key as KeyInput
   const secret = Redacted.value(key as Redacted.Redacted<string | Uint8Array>)
-  return typeof secret === "string" ? new TextEncoder().encode(secret) : secret
+  return createSecretKey(typeof secret === "string" ? Buffer.from(secret, "utf8") : secret)
 }
 
 /** @internal */
