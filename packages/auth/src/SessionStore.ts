@@ -130,6 +130,23 @@ const parseToken = (token: string): readonly [id: string, secret: string] | unde
 
 const hashSecret = (secret: string): string => createHash("sha256").update(secret, "latin1").digest("hex")
 
+// a new session from what `create` is given: its token (the cookie's value), the hash to store, and the record
+const newSession = (
+  input: NewSession,
+  now: number
+): readonly [token: Redacted.Redacted<string>, secretHash: string, session: StoredSession] => {
+  const [id, secret, token] = makeToken()
+  return [token, hashSecret(secret), {
+    id,
+    userId: input.userId,
+    scopes: Object.freeze(Array.from(input.scopes)),
+    createdAt: now,
+    lastSeenAt: now,
+    idleTimeout: input.idleTimeout,
+    expiresAt: now + input.absoluteTimeout
+  }]
+}
+
 const secretMatches = (secret: string, storedHash: string): boolean => {
   const expected = Buffer.from(storedHash, "hex")
   const given = createHash("sha256").update(secret, "latin1").digest()
@@ -175,17 +192,8 @@ const makeMemory = (options?: SessionStoreMemoryOptions): Effect.Effect<SessionS
               if (!isLive(entry.session, now)) sessions.delete(id)
             }
           }
-          const [id, secret, token] = makeToken()
-          const session: StoredSession = {
-            id,
-            userId: input.userId,
-            scopes: Object.freeze(Array.from(input.scopes)),
-            createdAt: now,
-            lastSeenAt: now,
-            idleTimeout: input.idleTimeout,
-            expiresAt: now + input.absoluteTimeout
-          }
-          sessions.set(id, { hash: hashSecret(secret), session })
+          const [token, hash, session] = newSession(input, now)
+          sessions.set(session.id, { hash, session })
           return [token, session] as const
         }),
       authenticate: (token) =>
@@ -260,6 +268,17 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @category tokens
    */
   static readonly hashSecret: (secret: string) => string = hashSecret
+
+  /**
+   * A new session from what `create` is given, at `now`: the token (the cookie's value), the SHA-256 of its secret to
+   * store, and the record. For stores.
+   *
+   * @since 0.2.0
+   */
+  static readonly newSession: (
+    input: NewSession,
+    now: number
+  ) => readonly [token: Redacted.Redacted<string>, secretHash: string, session: StoredSession] = newSession
 
   /**
    * Whether `secret` hashes to `storedHash`, compared in constant time.

@@ -159,20 +159,11 @@ export const makeWithCache = (
             lastSweep = now
             yield* sweep(now)
           }
-          const [id, secret, token] = SessionStore.makeToken()
-          const session: StoredSession = {
-            id,
-            userId: input.userId,
-            scopes: Object.freeze(Array.from(input.scopes)),
-            createdAt: now,
-            lastSeenAt: now,
-            idleTimeout: input.idleTimeout,
-            expiresAt: now + input.absoluteTimeout
-          }
+          const [token, secretHash, session] = SessionStore.newSession(input, now)
           yield* sql`INSERT INTO effect_auth_sessions ${
             sql.insert({
-              id,
-              secret_hash: SessionStore.hashSecret(secret),
+              id: session.id,
+              secret_hash: secretHash,
               user_id: session.userId,
               scopes: JSON.stringify(session.scopes),
               created_at: now,
