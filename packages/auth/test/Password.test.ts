@@ -251,6 +251,23 @@ describe("Password.Verifier", () => {
       assert.strictEqual((error as { retryAfter?: number }).retryAfter, 1)
     })
 
+  it.effect("a client's parallel first requests share one hash: with one slot and no queue, none is refused", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const verifier = yield* Password.Verifier.make(single)
+      const answers = yield* Effect.all(Array.from({ length: 8 }, () => verifier.verify("wonderland", stored.alice)), {
+        concurrency: "unbounded"
+      })
+      assert.deepStrictEqual(answers, Array.from({ length: 8 }, () => true))
+      // a wrong password is shared the same way, and still never remembered
+      const wrong = yield* Effect.all(Array.from({ length: 4 }, () => verifier.verify("wrong", stored.bob)), {
+        concurrency: "unbounded"
+      })
+      assert.deepStrictEqual(wrong, [false, false, false, false])
+      // another pair while nothing runs: its own hash
+      assert.isTrue(yield* verifier.verify("builder", stored.bob))
+    }))
+
   it.effect("answers as verify does, and a right password again from memory, without hashing", () =>
     Effect.gen(function*() {
       const stored = yield* hashes

@@ -1,5 +1,7 @@
 import * as Clock from "effect/Clock"
+import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import { createHmac, randomBytes } from "node:crypto"
 import { ServiceUnavailable } from "../AuthenticationError.js"
@@ -34,6 +36,7 @@ export const make = (
   Effect.map(Effect.makeSemaphore(settings.concurrency), (semaphore) => {
     const key = randomBytes(32)
     const cache = new Map<string, number>() // HMAC -> expiry (epoch ms); insertion order is recency order
+    const inflight = new Map<string, Deferred.Deferred<boolean, ServiceUnavailable>>() // HMAC -> the hash under way
     const capacity = settings.concurrency + settings.queue
     let pending = 0 // checks running or waiting for a turn
     const busy = new ServiceUnavailable({ reason: "too many password checks at once", retryAfter: 1 })
@@ -75,8 +78,21 @@ export const make = (
           }
           cache.delete(entry)
         }
-        return Effect.tap(hashed(password, stored), (ok) => {
-          if (ok) put(entry, now + settings.cacheTtlMillis)
-        })
+        // the same pair already being hashed (a client's parallel first requests): wait for that hash, do not start
+        // another, so that one login costs one hash however many requests it comes with
+        const running = inflight.get(entry)
+        if (running !== undefined) return Deferred.await(running)
+        const done = Deferred.unsafeMake<boolean, ServiceUnavailable>(FiberId.none)
+        inflight.set(entry, done)
+        const hash = Effect.onExit(hashed(password, stored), (exit) =>
+          Effect.zipRight(
+            Effect.sync(() => {
+              inflight.delete(entry)
+              if (exit._tag === "Success" && exit.value) put(entry, now + settings.cacheTtlMillis)
+            }),
+            Deferred.done(done, exit)
+          ))
+        // on its own fiber, so that a client that goes away does not leave the others waiting
+        return Effect.zipRight(Effect.forkDaemon(hash), Deferred.await(done))
       })
   })
