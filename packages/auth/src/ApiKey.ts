@@ -5,7 +5,6 @@
  */
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -100,21 +99,18 @@ const hidingFromTraces = <E>(
     case "header": {
       const header = source.name.toLowerCase()
       const scrub = scrubHeader(header)
-      return Effect.withFiberRuntime((fiber) => {
-        const context = fiber.currentContext
-        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
-        if (request.headers[header] !== undefined) scrubSpans(context, scrub)
-        return authenticate
-      })
+      return Effect.flatMap(
+        HttpServerRequest.HttpServerRequest,
+        (request) =>
+          request.headers[header] !== undefined ? Effect.zipRight(scrubSpans(scrub), authenticate) : authenticate
+      )
     }
     case "query": {
       const scrub = scrubUrl(source.name)
-      return Effect.withFiberRuntime((fiber) => {
-        const context = fiber.currentContext
-        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
-        if (request.url.includes("?")) scrubSpans(context, scrub)
-        return authenticate
-      })
+      return Effect.flatMap(
+        HttpServerRequest.HttpServerRequest,
+        (request) => request.url.includes("?") ? Effect.zipRight(scrubSpans(scrub), authenticate) : authenticate
+      )
     }
     case "cookie":
       // the platform's tracer redacts the cookie header by default

@@ -15,7 +15,7 @@ import type { AuthenticationError, TooManyRequests } from "./AuthenticationError
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication } from "./CurrentUser.js"
-import { provideAuthentication, withService } from "./internal/provide.js"
+import { provideAuthentication } from "./internal/provide.js"
 
 /**
  * @since 0.1.0
@@ -130,7 +130,7 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
     }
     let lastBackend: AuthenticationBackend.Service | undefined
     let lastBuilt: ReturnType<typeof build> | undefined
-    return withService(AuthenticationBackend, (backend) => {
+    return Effect.flatMap(AuthenticationBackend, (backend) => {
       if (backend !== lastBackend) {
         lastBuilt = build(backend)
         lastBackend = backend

@@ -13,7 +13,6 @@ import type { AuthCredentials } from "./AuthCredentials.js"
 import type { Authentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
 import * as internal from "./internal/policy.js"
-import { withService } from "./internal/provide.js"
 import { withNext } from "./internal/redirect.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
 import { Forbidden, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
@@ -136,19 +135,19 @@ export const requires: {
     const scopes = internal.allOfScopes(policy)
     if (scopes !== undefined) {
       // the common case, all of some scopes: a passing request allocates nothing
-      return withService(
+      return Effect.flatMap(
         CurrentAuthentication,
         (auth): Effect.Effect<A, E | AnyDenial, any> =>
           hasRequiredScope(auth.credentials, scopes) ? self : deny(auth, undefined)
       )
     }
     if (!internal.hasChecks(policy)) {
-      return withService(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
+      return Effect.flatMap(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
         const failed = internal.failing(policy, auth.user, auth.credentials)
         return failed === undefined ? self : deny(auth, failed)
       })
     }
-    return withService(CurrentAuthentication, (auth) =>
+    return Effect.flatMap(CurrentAuthentication, (auth) =>
       Effect.flatMap(
         Policy.evaluate(policy, auth.user, auth.credentials),
         (failed): Effect.Effect<A, E | AnyDenial, any> => failed._tag === "None" ? self : deny(auth, failed.value)

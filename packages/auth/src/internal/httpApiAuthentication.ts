@@ -167,14 +167,10 @@ export const makeAuthenticate = (
   // a refusal of credentials is an anonymous request on an endpoint that takes the user optionally
   const optional = Effect.catchIf(authenticated, isAuthenticationError, () => Effect.succeed(backend.anonymous))
 
-  return Effect.withFiberRuntime<
-    Authentication,
-    AuthenticationError | ServiceUnavailable | TooManyRequests | PermissionDenied,
-    HttpServerRequest.HttpServerRequest
-  >((fiber) => {
-    // the endpoint's guard, run just before, says what it requires; an endpoint without one requires nothing
-    const endpoint: EndpointRequirement | undefined = fiber.currentContext.unsafeMap.get(CurrentRequirement.key)
-    if (endpoint === undefined) return authenticated
+  // the endpoint's guard, run just before, says what it requires; an endpoint without one requires nothing
+  return Effect.flatMap(Effect.serviceOption(CurrentRequirement), (requirement) => {
+    if (requirement._tag === "None") return authenticated
+    const endpoint = requirement.value
     const base = endpoint.optional ? optional : authenticated
     return endpoint.check === null ? base : Effect.tap(base, endpoint.check)
   })
@@ -192,8 +188,7 @@ export const service = (tag: HttpApiMiddleware.TagClassAny, effect: Effect.Effec
   const names = Object.keys(tag.security)
   if (names.length === 1) return { [names[0]!]: () => effect }
   const failures = new WeakMap<HttpServerRequest.HttpServerRequest, unknown>()
-  const once = Effect.withFiberRuntime<unknown, unknown, any>((fiber) => {
-    const request = Context.unsafeGet(fiber.currentContext, HttpServerRequest.HttpServerRequest)
+  const once = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<unknown, unknown, any> => {
     return failures.has(request)
       ? Effect.fail(failures.get(request))
       : Effect.tapError(effect, (error) => Effect.sync(() => failures.set(request, error)))
