@@ -8,6 +8,7 @@
  * - plain, plain2: the route, no authentication (plain2 is an A/A control of the bench itself)
  * - basic: Basic, the password checked against a real scrypt hash by `Password.Verifier` (hashed once, then cached)
  * - basic-equals: Basic, the password compared in constant time with a known one (what the alternatives do)
+ * - auth: the core path alone: the middleware, Basic whose `verify` accepts at once, `requires`
  * - bearer, apikey: an opaque token / an `x-api-key` header compared in constant time with a known one
  * - jwt-hs256, jwt-es256: `@effect-auth/jwt` with a local key; jwt-jwks: ES256 keys from a local key-set server
  *   (fetched once, then cached)
@@ -233,6 +234,12 @@ const variants: Record<string, () => Variant> = {
     headers: Effect.succeed({ authorization: basicHeader })
   }),
   "basic-equals": () => ({ app: guarded, layer: equalsLayer, headers: Effect.succeed({ authorization: basicHeader }) }),
+  // the core path alone: the middleware, Basic whose `verify` accepts at once, and `requires`
+  auth: () => ({
+    app: guarded,
+    layer: Basic.layer({ verify: (username) => Effect.succeed(accepted(username)) }),
+    headers: Effect.succeed({ authorization: basicHeader })
+  }),
   "middleware-only": () => ({
     app: AuthenticationMiddleware(plain),
     layer: equalsLayer,

@@ -32,21 +32,17 @@ export const make = <X, R>(skeleton: Skeleton<X, R>): Effect.Effect<Authenticati
     const read = skeleton.read
     const method = skeleton.method
     const given = withContext(skeleton.verify, context)
-    // the backend's method on what `verify` accepted, unless it named one itself
-    const verify = (credential: X) =>
-      Effect.map(given(credential), (result): AuthResult => {
-        if (result._tag === "None" || method === undefined || result.value[0].method !== undefined) return result
-        return Option.some([result.value[0].withMethod(method), result.value[1]] as const)
+    const refused: Effect.Effect<AuthResult, AuthenticationError> = skeleton.refused === undefined
+      ? Effect.succeedNone
+      : Effect.fail(skeleton.refused)
+    // one step after `verify`: a credential it does not know is refused (or anonymous), one it accepts gets the
+    // backend's method unless `verify` named one
+    const check = (credential: X) =>
+      Effect.flatMap(given(credential), (result): Effect.Effect<AuthResult, AuthenticationError> => {
+        if (result._tag === "None") return refused
+        if (method === undefined || result.value[0].method !== undefined) return Effect.succeed(result)
+        return Effect.succeed(Option.some([result.value[0].withMethod(method), result.value[1]] as const))
       })
-    const refused = skeleton.refused === undefined ? undefined : Effect.fail(skeleton.refused)
-    const check = refused === undefined
-      ? verify
-      : (credential: X) =>
-        Effect.flatMap(
-          verify(credential),
-          (result): Effect.Effect<AuthResult, AuthenticationError | ServiceUnavailable | TooManyRequests> =>
-            result._tag === "None" ? refused : Effect.succeed(result)
-        )
     const authenticate = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
       const parsed = read(request)
       if (parsed._tag === "Left") return Effect.fail(parsed.left)
