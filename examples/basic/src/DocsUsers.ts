@@ -23,7 +23,7 @@ export const homepage = Effect.map(
   (user) => HttpServerResponse.text(user.isAuthenticated ? `hello, ${user.displayName}` : "hello, you")
 )
 
-// the user and the credentials at once: the one entry the middleware adds to each request
+// the user and the credentials at once: the one entry behind CurrentUser and CurrentCredentials
 export const whoami = Effect.map(
   CurrentAuthentication,
   ({ credentials, user }) =>

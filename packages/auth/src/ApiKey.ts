@@ -48,9 +48,9 @@ const visible = /^[\x21-\x7e]+$/
 export const parse = (
   value: string | ReadonlyArray<string> | undefined
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials | RejectedCredentials> => {
-  if (value === undefined) return Either.right(Option.none())
+  if (value === undefined) return skeleton.absent
   if (typeof value !== "string") {
-    if (value.length === 0) return Either.right(Option.none())
+    if (value.length === 0) return skeleton.absent
     if (value.length > 1) return Either.left(malformed)
     return parse(value[0]!)
   }

@@ -7,14 +7,17 @@ import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Cause from "effect/Cause"
+import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as Option from "effect/Option"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, TooManyRequests } from "./AuthenticationError.js"
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { Authentication } from "./CurrentUser.js"
+import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
+import { readContext } from "./internal/context.js"
 import { provideAuthentication } from "./internal/provide.js"
 
 /**
@@ -50,6 +53,9 @@ export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable | 
     E | EH,
     Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
   >
+
+// the request's entry if there is one (`CurrentAuthentication` itself never reads as missing)
+const installed = Context.GenericTag<never, Authentication>(CurrentAuthentication.key)
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
 
@@ -99,43 +105,52 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
       // a bug in the backend, not a refusal: log it in full, answer without a stack or a secret
       return Effect.as(Effect.logError("AuthenticationBackend failed unexpectedly", cause), internalServerError)
     }
-    // built once per backend (there is one, in practice): a request then costs a context lookup, the backend's
-    // own work and one context entry
-    const build = (
-      backend: AuthenticationBackend.Service
-    ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> => {
-      const anonymous = provideAuthentication(app, backend.anonymous)
+    // built once per backend (there is one, in practice): a request then costs a read of the context, the
+    // backend's own work and, unless it is anonymous, one context entry
+    const build = (backend: AuthenticationBackend.Service) => {
       const challenge = backend.anonymous.challenge
       const authenticate = timeout === undefined
         ? backend.authenticate
         // the platform runs apps uninterruptibly, and a timeout cannot cut short what cannot be interrupted: the
         // backend (a read-only check) is made interruptible, so that a hanging one is abandoned, not waited for
         : Effect.timeoutFail(Effect.interruptible(backend.authenticate), { duration: timeout, onTimeout: timedOut })
-      const authenticated = Effect.matchCauseEffect(authenticate, {
-        onFailure,
-        onSuccess: (result: AuthResult) =>
-          result._tag === "None"
-            ? anonymous
-            : provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
-      })
+      const authenticated = (
+        anonymous: Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown>
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> =>
+        Effect.matchCauseEffect(authenticate, {
+          onFailure,
+          onSuccess: (result: AuthResult) =>
+            result._tag === "None"
+              ? anonymous
+              : provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
+        })
+      // an anonymous request needs no entry (`CurrentAuthentication` reads as anonymous where there is none), so it
+      // costs no context copy; one is installed only over an outer middleware's user, which must not show through
+      const alone = authenticated(app)
+      const nested = authenticated(provideAuthentication(app, backend.anonymous))
       const origins = backend.websocketOrigins
-      if (origins === undefined) return authenticated
-      // a websocket from a page of another site would carry this backend's ambient credentials (a cookie): refused
-      // before the backend runs
-      return Effect.flatMap(
-        HttpServerRequest.HttpServerRequest,
-        (request): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> =>
-          isForeignWebSocket(request, origins) ? crossOrigin : authenticated
-      )
+      return (
+        context: Context.Context<never>
+      ): Effect.Effect<HttpServerResponse.HttpServerResponse, unknown, unknown> =>
+        // a websocket from a page of another site would carry this backend's ambient credentials (a cookie): refused
+        // before the backend runs
+        origins !== undefined &&
+          isForeignWebSocket(Context.unsafeGet(context, HttpServerRequest.HttpServerRequest), origins)
+          ? crossOrigin
+          : Option.isNone(Context.getOption(context, installed))
+          ? alone
+          : nested
     }
     let lastBackend: AuthenticationBackend.Service | undefined
     let lastBuilt: ReturnType<typeof build> | undefined
-    return Effect.flatMap(AuthenticationBackend, (backend) => {
+    // one read of the context for the backend, the request and whether an outer middleware installed a user
+    return readContext((context) => {
+      const backend = Context.unsafeGet(context, AuthenticationBackend)
       if (backend !== lastBackend) {
         lastBuilt = build(backend)
         lastBackend = backend
       }
-      return lastBuilt!
+      return lastBuilt!(context)
     }) as Authenticated<E, R, EH, RH>
   }
 }

@@ -49,18 +49,35 @@ export const parse = (
   authorization: string | undefined
 ): Either.Either<Option.Option<Credentials>, InvalidCredentials> => {
   const token = credentialsFor("basic", authorization)
-  if (token === undefined) return Either.right(Option.none())
+  if (token === undefined) return skeleton.absent
   if (token.length === 0 || !base64.test(token)) return Either.left(invalid)
-  // the alphabet and padding are checked above, so Buffer's lenient decoder sees only strict base64
-  const bytes = Buffer.from(token, "base64")
-  if (!isUtf8(bytes)) return Either.left(invalid)
-  const decoded = bytes.toString("utf8")
+  // the alphabet and padding are checked above, so the platform's lenient decoders see only strict base64
+  const decoded = decode(token)
+  if (decoded === undefined) return Either.left(invalid)
   const colon = decoded.indexOf(":")
-  if (colon === -1 || control.test(decoded)) return Either.left(invalid)
+  if (colon === -1) return Either.left(invalid)
   return Either.right(Option.some({
     username: decoded.slice(0, colon),
     password: Redacted.make(decoded.slice(colon + 1))
   }))
+}
+
+// the decoded text, or `undefined` when it is not UTF-8 or holds a control character. The usual pair is ASCII:
+// `atob`'s one byte per character is then the text already, checked in the same pass; other bytes are decoded as
+// UTF-8 by Buffer, which refuses what is not
+const decode = (token: string): string | undefined => {
+  const binary = atob(token)
+  for (let i = 0; i < binary.length; i++) {
+    const code = binary.charCodeAt(i)
+    if (code >= 0x80) {
+      const bytes = Buffer.from(binary, "latin1")
+      if (!isUtf8(bytes)) return undefined
+      const text = bytes.toString("utf8")
+      return control.test(text) ? undefined : text
+    }
+    if (code < 0x20 || code === 0x7f) return undefined
+  }
+  return binary
 }
 
 /**

@@ -71,7 +71,7 @@ const parseWith = (
   invalid: InvalidCredentials
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials> => {
   const token = credentialsFor("bearer", authorization)
-  if (token === undefined) return Either.right(Option.none())
+  if (token === undefined) return skeleton.absent
   if (!b64token.test(token)) return Either.left(invalid)
   return Either.right(Option.some(Redacted.make(token)))
 }

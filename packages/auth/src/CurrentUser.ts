@@ -6,8 +6,10 @@
  */
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type { AuthCredentials } from "./AuthCredentials.js"
+import { AuthCredentials } from "./AuthCredentials.js"
+import { readContext } from "./internal/context.js"
 import type { RequestUser } from "./User.js"
+import { UnauthenticatedUser } from "./User.js"
 
 /**
  * The need for the current user, as it appears in an effect's requirements. `AuthenticationMiddleware` discharges it.
@@ -45,15 +47,25 @@ export class Authentication {
   ) {}
 }
 
+// what a request without an entry is: anonymous (with the challenge of the backend in its context, which
+// `requires` looks up when it denies)
+const anonymous = new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
+
 /**
  * The one context entry behind `CurrentUser` and `CurrentCredentials`. Its identifier is their union, so providing
  * it (as `AuthenticationMiddleware` and the test kit do) discharges both needs at once; `yield*` it to read both.
+ *
+ * A request that the backend leaves anonymous gets no entry (an entry costs a copy of the request's context):
+ * reading it there gives an anonymous `Authentication` (`UnauthenticatedUser`, empty credentials). The middleware
+ * adds one only over an outer middleware's user, which the inner middleware's anonymous request must not see.
  *
  * @since 0.2.0
  * @category tags
  */
 export const CurrentAuthentication: Context.Tag<CurrentUser | CurrentCredentials, Authentication> = Context
-  .GenericTag<CurrentUser | CurrentCredentials, Authentication>("effect-auth/CurrentAuthentication")
+  .Reference<CurrentUser | CurrentCredentials>()("effect-auth/CurrentAuthentication", {
+    defaultValue: (): Authentication => anonymous
+  }) as unknown as Context.Tag<CurrentUser | CurrentCredentials, Authentication>
 
 /**
  * The user the current request is made by: Starlette's `request.user`. `UnauthenticatedUser` for anonymous
@@ -74,9 +86,8 @@ export const CurrentAuthentication: Context.Tag<CurrentUser | CurrentCredentials
  * @since 0.1.0
  * @category accessors
  */
-export const CurrentUser: Effect.Effect<RequestUser, never, CurrentUser> = Effect.map(
-  CurrentAuthentication,
-  (authentication) => authentication.user
+export const CurrentUser: Effect.Effect<RequestUser, never, CurrentUser> = readContext((context) =>
+  Effect.succeed(Context.unsafeGet(context, CurrentAuthentication).user)
 ) as Effect.Effect<RequestUser, never, CurrentUser>
 
 /**
@@ -85,7 +96,6 @@ export const CurrentUser: Effect.Effect<RequestUser, never, CurrentUser> = Effec
  * @since 0.1.0
  * @category accessors
  */
-export const CurrentCredentials: Effect.Effect<AuthCredentials, never, CurrentCredentials> = Effect.map(
-  CurrentAuthentication,
-  (authentication) => authentication.credentials
+export const CurrentCredentials: Effect.Effect<AuthCredentials, never, CurrentCredentials> = readContext((context) =>
+  Effect.succeed(Context.unsafeGet(context, CurrentAuthentication).credentials)
 ) as Effect.Effect<AuthCredentials, never, CurrentCredentials>

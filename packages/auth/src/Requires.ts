@@ -10,8 +10,10 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { AuthCredentials } from "./AuthCredentials.js"
+import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { Authentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { CurrentAuthentication } from "./CurrentUser.js"
+import { readService } from "./internal/context.js"
 import * as internal from "./internal/policy.js"
 import { withNext } from "./internal/redirect.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
@@ -135,19 +137,19 @@ export const requires: {
     const scopes = internal.allOfScopes(policy)
     if (scopes !== undefined) {
       // the common case, all of some scopes: a passing request allocates nothing
-      return Effect.flatMap(
+      return readService(
         CurrentAuthentication,
         (auth): Effect.Effect<A, E | AnyDenial, any> =>
           hasRequiredScope(auth.credentials, scopes) ? self : deny(auth, undefined)
       )
     }
     if (!internal.hasChecks(policy)) {
-      return Effect.flatMap(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
+      return readService(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
         const failed = internal.failing(policy, auth.user, auth.credentials)
         return failed === undefined ? self : deny(auth, failed)
       })
     }
-    return Effect.flatMap(CurrentAuthentication, (auth) =>
+    return readService(CurrentAuthentication, (auth) =>
       Effect.flatMap(
         Policy.evaluate(policy, auth.user, auth.credentials),
         (failed): Effect.Effect<A, E | AnyDenial, any> => failed._tag === "None" ? self : deny(auth, failed.value)
@@ -170,8 +172,8 @@ const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
     failed: Policy.Policy<any> | undefined
   ): Effect.Effect<never, AnyDenial> =>
     Effect.flatMap(
-      Effect.serviceOption(HttpServerRequest.HttpServerRequest),
-      (request): Effect.Effect<never, AnyDenial> => {
+      Effect.zip(Effect.serviceOption(HttpServerRequest.HttpServerRequest), challengeOf(auth)),
+      ([request, challenge]): Effect.Effect<never, AnyDenial> => {
         // a pure policy is decided again only here, on the way out, to name the clause that failed
         const clause = Policy.format(failed ?? internal.failing(policy, auth.user, auth.credentials) ?? policy)
         const fields = { scopes, clause }
@@ -186,16 +188,25 @@ const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
           // treats the route as missing; without a request there is no router to look like
           return Effect.fail(Option.isSome(request) ? routeNotFound(request.value, denied) : denied)
         }
-        const denied: PermissionDenied =
-          status === undefined && !auth.user.isAuthenticated && auth.challenge !== undefined
-            ? new Unauthorized({ ...fields, challenge: auth.challenge })
-            : new Forbidden(fields)
+        const denied: PermissionDenied = status === undefined && !auth.user.isAuthenticated && challenge !== undefined
+          ? new Unauthorized({ ...fields, challenge })
+          : new Forbidden(fields)
         return upgrade && closeSockets
           ? Effect.zipRight(closeWithPolicyViolation(request.value), Effect.fail(denied))
           : Effect.fail(denied)
       }
     )
 }
+
+// an anonymous request's challenge: the entry's, or, where the middleware installed none (anonymous requests get no
+// entry), that of the backend in the request's context
+const challengeOf = (auth: Authentication): Effect.Effect<string | undefined> =>
+  auth.challenge !== undefined || auth.user.isAuthenticated
+    ? Effect.succeed(auth.challenge)
+    : Effect.map(
+      Effect.serviceOption(AuthenticationBackend),
+      (backend) => backend._tag === "Some" ? backend.value.anonymous.challenge : undefined
+    )
 
 const routeNotFound = (request: HttpServerRequest.HttpServerRequest, denied: NotFound) => {
   // `cause` is the standard Error field, which RouteNotFound's constructor keeps: logs can read why (`isHidden`),

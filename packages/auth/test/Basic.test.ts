@@ -15,7 +15,9 @@ import {
   requires,
   SimpleUser
 } from "effect-auth"
+import * as FastCheck from "effect/FastCheck"
 import { guardedApp } from "./utils/fixtures.js"
+import { base64ish } from "./utils/fuzz.js"
 import { basic, request, serve } from "./utils/server.js"
 
 // alice's password holds colons; anyone else gets in with "pw" (so unicode usernames can be checked end to end)
@@ -98,6 +100,64 @@ describe("Basic.parse", () => {
       ]
     ) invalid(header)
   })
+
+  // RFC 7617 read plainly, one check after another: strict base64, UTF-8, no control characters, a colon
+  const reference = (header: string): Option.Option<readonly [string, string]> | "invalid" => {
+    const match = /^basic(?:[ \t]+(.*))?$/i.exec(header.trim())
+    if (match === null) return Option.none()
+    const token = (match[1] ?? "").trim()
+    if (token.length === 0 || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(token)) {
+      return "invalid"
+    }
+    const bytes = Buffer.from(token, "base64")
+    let text: string
+    try {
+      text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true }).decode(bytes)
+    } catch {
+      return "invalid"
+    }
+    // eslint-disable-next-line no-control-regex -- control characters are what is looked for
+    if (/[\u0000-\u001f\u007f]/.test(text) || !text.includes(":")) return "invalid"
+    const colon = text.indexOf(":")
+    return Option.some([text.slice(0, colon), text.slice(colon + 1)] as const)
+  }
+  const outcome = (header: string) => {
+    const parsed = Basic.parse(header)
+    if (Either.isLeft(parsed)) return "invalid"
+    return Option.map(parsed.right, ({ password, username }) => [username, Redacted.value(password)] as const)
+  }
+  const asciiText = FastCheck.string({
+    unit: FastCheck.oneof(
+      { arbitrary: FastCheck.integer({ min: 0x20, max: 0x7e }), weight: 20 },
+      { arbitrary: FastCheck.integer({ min: 0, max: 0x1f }), weight: 1 },
+      { arbitrary: FastCheck.constant(0x7f), weight: 1 }
+    ).map((code) => String.fromCharCode(code)),
+    maxLength: 16
+  })
+  const encoded = FastCheck.oneof(
+    // any bytes: ASCII, controls, Latin-1, broken UTF-8
+    FastCheck.uint8Array({ maxLength: 40 }).map((bytes) => Buffer.from(bytes).toString("base64")),
+    // a pair of ASCII texts, now and then with a control character
+    FastCheck.tuple(asciiText, asciiText).map(([username, password]) =>
+      Buffer.from(`${username}:${password}`).toString("base64")
+    ),
+    // any text, as UTF-8
+    FastCheck.string({ unit: "binary", maxLength: 24 }).map((text) => Buffer.from(text, "utf8").toString("base64")),
+    // a username and a password
+    FastCheck.tuple(FastCheck.string({ maxLength: 12 }), FastCheck.string({ unit: "grapheme", maxLength: 12 })).map((
+      [username, password]
+    ) => Buffer.from(`${username}:${password}`, "utf8").toString("base64")),
+    base64ish()
+  )
+
+  it.prop(
+    "reads every header as RFC 7617 read plainly does",
+    [FastCheck.constantFrom("Basic ", "basic ", "BASIC\t", " Basic  "), encoded],
+    ([scheme, token]) => {
+      assert.deepStrictEqual(outcome(scheme + token), reference(scheme + token))
+    },
+    { fastCheck: { numRuns: 2000 } }
+  )
 
   it("challenge quotes the realm, escaping quotes and backslashes", () => {
     assert.strictEqual(Basic.challenge("admin"), `Basic realm="admin", charset="UTF-8"`)

@@ -5,8 +5,9 @@
 export const credentialsFor = (scheme: string, authorization: string | undefined): string | undefined => {
   if (authorization === undefined) return undefined
   const value = authorization.trim()
-  const space = value.search(/[ \t]/)
-  const given = space === -1 ? value : value.slice(0, space)
-  if (given.length !== scheme.length || given.toLowerCase() !== scheme) return undefined
-  return space === -1 ? "" : value.slice(space).trim()
+  // the scheme ends at the first space or tab
+  let end = 0
+  while (end < value.length && value.charCodeAt(end) !== 32 && value.charCodeAt(end) !== 9) end++
+  if (end !== scheme.length || value.slice(0, end).toLowerCase() !== scheme) return undefined
+  return end === value.length ? "" : value.slice(end).trim()
 }

@@ -1,11 +1,16 @@
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Effect from "effect/Effect"
-import type * as Either from "effect/Either"
+import * as Either from "effect/Either"
+import * as Exit from "effect/Exit"
 import * as Option from "effect/Option"
 import type { AuthResult } from "../AuthenticationBackend.js"
 import { AuthenticationBackend } from "../AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "../AuthenticationError.js"
+import { readService } from "./context.js"
 import { withContext } from "./provide.js"
+
+/** What a reader answers for a request without its credential: one value, shared by every such request. */
+export const absent: Either.Either<Option.Option<never>, never> = Either.right(Option.none())
 
 /**
  * A backend that reads one credential from the request (a header, a cookie, a query parameter) and checks it.
@@ -37,13 +42,19 @@ export const make = <X, R>(skeleton: Skeleton<X, R>): Effect.Effect<Authenticati
       : Effect.fail(skeleton.refused)
     // one step after `verify`: a credential it does not know is refused (or anonymous), one it accepts gets the
     // backend's method unless `verify` named one
-    const check = (credential: X) =>
-      Effect.flatMap(given(credential), (result): Effect.Effect<AuthResult, AuthenticationError> => {
-        if (result._tag === "None") return refused
-        if (method === undefined || result.value[0].method !== undefined) return Effect.succeed(result)
-        return Effect.succeed(Option.some([result.value[0].withMethod(method), result.value[1]] as const))
-      })
-    const authenticate = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+    const stamp = (result: AuthResult): Effect.Effect<AuthResult, AuthenticationError> => {
+      if (result._tag === "None") return refused
+      if (method === undefined || result.value[0].method !== undefined) return Effect.succeed(result)
+      return Effect.succeed(Option.some([result.value[0].withMethod(method), result.value[1]] as const))
+    }
+    // a `verify` that answered at once (`Effect.succeed`, an `Exit` already) is followed up without another step
+    const check = (credential: X) => {
+      const verified = given(credential)
+      return Exit.isExit(verified) && Exit.isSuccess(verified)
+        ? stamp(verified.value as AuthResult)
+        : Effect.flatMap(verified, stamp)
+    }
+    const authenticate = readService(HttpServerRequest.HttpServerRequest, (request) => {
       const parsed = read(request)
       if (parsed._tag === "Left") return Effect.fail(parsed.left)
       if (parsed.right._tag === "None") return Effect.succeedNone

@@ -3,9 +3,11 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import type { Authentication, CurrentCredentials, CurrentUser } from "../CurrentUser.js"
 import { CurrentAuthentication } from "../CurrentUser.js"
+import { readContext } from "./context.js"
 
 /**
  * `self` with the request's one authentication entry in its context, for the time `self` runs: a copy of the
@@ -14,31 +16,36 @@ import { CurrentAuthentication } from "../CurrentUser.js"
  * interruption).
  *
  * This is `Effect.provideService` (or `Effect.locally` on the context, as `HttpRouter` does per route) with less
- * machinery: one frame puts the context back, where those go through `acquireUseRelease`, and the interruption mask
- * they need is skipped when the fiber is uninterruptible already (as every request served by the platform is).
+ * machinery: the context is read from the fiber as `HttpRouter` reads it, one frame puts it back, where those go
+ * through `acquireUseRelease`, and the interruption mask they need is skipped when the fiber is uninterruptible
+ * already (as every request served by the platform is).
  */
 export const provideAuthentication = <A, E, R>(
   self: Effect.Effect<A, E, R>,
   authentication: Authentication
 ): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  Effect.checkInterruptible((interruptible) =>
-    interruptible
-      ? Effect.uninterruptibleMask((restore) => install(restore(self), authentication))
-      : install(self, authentication)
-  ) as Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>>
+  Effect.withFiberRuntime((fiber, status) => {
+    const outer = fiber.getFiberRef(FiberRef.currentContext)
+    return RuntimeFlags.interruption(status.runtimeFlags)
+      ? Effect.uninterruptibleMask((restore) => install(outer, restore(self), authentication))
+      : install(outer, self, authentication)
+  }) as Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>>
 
 // installs the copy and takes it back when `self` ends; run where no interruption can land between the two
-const install = <A, E, R>(self: Effect.Effect<A, E, R>, authentication: Authentication): Effect.Effect<A, E, R> =>
-  Effect.contextWithEffect((outer: Context.Context<never>) => {
-    const back = FiberRef.set(FiberRef.currentContext, outer)
-    return Effect.zipRight(
-      FiberRef.set(FiberRef.currentContext, Context.add(outer, CurrentAuthentication, authentication)),
-      Effect.matchCauseEffect(self, {
-        onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
-        onSuccess: (value) => Effect.as(back, value)
-      })
-    )
-  }) as Effect.Effect<A, E, R>
+const install = <A, E, R>(
+  outer: Context.Context<never>,
+  self: Effect.Effect<A, E, R>,
+  authentication: Authentication
+): Effect.Effect<A, E, R> => {
+  const back = FiberRef.set(FiberRef.currentContext, outer)
+  return Effect.zipRight(
+    FiberRef.set(FiberRef.currentContext, Context.add(outer, CurrentAuthentication, authentication)),
+    Effect.matchCauseEffect(self, {
+      onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
+      onSuccess: (value) => Effect.as(back, value)
+    })
+  )
+}
 
 /**
  * What a backend's `verify` needs, given per request: the context captured when the backend was built (less the
@@ -63,7 +70,5 @@ export const withContext = <Args extends ReadonlyArray<any>, A, E, R>(
     return true
   }
   return (...args) =>
-    Effect.contextWithEffect((current: Context.Context<never>) =>
-      holdsAll(current) ? f(...args) as Effect.Effect<A, E> : Effect.provide(f(...args), given)
-    )
+    readContext((current) => holdsAll(current) ? f(...args) as Effect.Effect<A, E> : Effect.provide(f(...args), given))
 }
