@@ -39,7 +39,7 @@ import {
 import type { HttpApp } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Context, Effect, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
+import { Context, Effect, FiberRef, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
 import {
   ApiKey,
   AuthCredentials,
@@ -62,6 +62,7 @@ import * as path from "node:path"
 import * as alternatives from "./alternativeServers.js"
 
 const hello = HttpServerResponse.text("hello")
+const unexpected = HttpServerResponse.text("unexpected", { status: 500 })
 const credentials = new AuthCredentials(["authenticated"])
 const accepted = (username: string) => Option.some([credentials, new SimpleUser(username)] as const)
 const password = "wonderland"
@@ -216,6 +217,12 @@ const httpApiHeaders: Record<string, Record<string, string>> = {
 const variants: Record<string, () => Variant> = {
   plain: () => ({ app: plain, layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
   plain2: () => ({ app: plain, layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
+  // the plain app sent the Basic variants' `Authorization` header, which it ignores: what receiving it costs
+  "plain-header": () => ({
+    app: plain,
+    layer: Layer.empty as Layer.Layer<any>,
+    headers: Effect.succeed({ authorization: basicHeader })
+  }),
   basic: () => ({
     app: guarded,
     layer: Basic.layer({
@@ -240,6 +247,14 @@ const variants: Record<string, () => Variant> = {
     layer: Basic.layer({ verify: (username) => Effect.succeed(accepted(username)) }),
     headers: Effect.succeed({ authorization: basicHeader })
   }),
+  // floors: one context entry installed around the plain app, nothing else (no backend, no `requires`): the way
+  // the library installs it, and Effect's own `provideService`
+  install: () => ({ app: installEntry(plain), layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
+  "provide-service": () => ({
+    app: Effect.provideService(plain, Entry, entry),
+    layer: Layer.empty as Layer.Layer<any>,
+    headers: noHeaders
+  }),
   "middleware-only": () => ({
     app: AuthenticationMiddleware(plain),
     layer: equalsLayer,
@@ -250,7 +265,8 @@ const variants: Record<string, () => Variant> = {
       HttpRouter.empty.pipe(
         HttpRouter.get(
           "/",
-          Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.isAuthenticated ? "?" : "hello"))
+          // the same prebuilt response as plain's (a response made per request would cost its own encoding)
+          Effect.map(CurrentUser, (user) => user.isAuthenticated ? unexpected : hello)
         )
       )
     ),
@@ -322,6 +338,22 @@ const variants: Record<string, () => Variant> = {
     return sessionVariant(Pg.layer({ url: Redacted.make(url), channel: "effect_auth_bench" }) as any)
   }
 }
+
+class Entry extends Context.Tag("bench/Entry")<Entry, { readonly name: string }>() {}
+const entry = { name: "alice" }
+// what the library does per request: a copy of the context with the entry, installed, and the caller's put back
+const installEntry = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.contextWithEffect((outer: Context.Context<never>) => {
+    // the platform runs apps uninterruptibly, so no mask is needed between the two writes
+    const back = FiberRef.set(FiberRef.currentContext, outer)
+    return Effect.zipRight(
+      FiberRef.set(FiberRef.currentContext, Context.add(outer, Entry, entry)),
+      Effect.matchCauseEffect(app, {
+        onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
+        onSuccess: (value) => Effect.as(back, value)
+      })
+    )
+  })
 
 class Stored extends Context.Tag("bench/Stored")<Stored, string>() {}
 class SigningKey extends Context.Tag("bench/SigningKey")<SigningKey, CryptoKey>() {}
