@@ -5,7 +5,10 @@
  * `{"ports":[…],"headers":[{…},…]}`, the headers being what a client of each app sends (its credentials).
  *
  * Variants (every authenticated one guards its route with `requires("authenticated")`, and is sent valid credentials):
- * - plain, plain2: the route, no authentication (plain2 is an A/A control of the bench itself)
+ * - plain, plain2: the route, no authentication (plain2 is an A/A control of the bench itself); plain-header: the
+ *   same, sent the Basic variants' `Authorization` header
+ * - install, provide-service: floors, one context entry installed around plain (the library's way, and
+ *   `Effect.provideService`), no backend
  * - basic: Basic, the password checked against a real scrypt hash by `Password.Verifier` (hashed once, then cached)
  * - basic-equals: Basic, the password compared in constant time with a known one (what the alternatives do)
  * - auth: the core path alone: the middleware, Basic whose `verify` accepts at once, `requires`
