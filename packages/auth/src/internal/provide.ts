@@ -1,13 +1,13 @@
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
+import type * as FiberStatus from "effect/FiberStatus"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as RuntimeFlags from "effect/RuntimeFlags"
 import * as Scope from "effect/Scope"
 import type { Authentication, CurrentCredentials, CurrentUser } from "../CurrentUser.js"
 import { CurrentAuthentication } from "../CurrentUser.js"
-import { readContext } from "./context.js"
 
 /**
  * `self` with the request's one authentication entry in its context, for the time `self` runs: a copy of the
@@ -26,25 +26,30 @@ export const provideAuthentication = <A, E, R>(
 ): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
   Effect.withFiberRuntime((fiber, status) => {
     const outer = fiber.getFiberRef(FiberRef.currentContext)
-    return RuntimeFlags.interruption(status.runtimeFlags)
-      ? Effect.uninterruptibleMask((restore) => install(outer, restore(self), authentication))
-      : install(outer, self, authentication)
+    return install(outer, Context.add(outer, CurrentAuthentication, authentication), self, status)
   }) as Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>>
 
-// installs the copy and takes it back when `self` ends; run where no interruption can land between the two
+// `self` with `inner` (a context just allocated) as the fiber's context while it runs, `outer` put back when it
+// ends; no interruption can land between the two writes
 const install = <A, E, R>(
   outer: Context.Context<never>,
+  inner: Context.Context<never>,
   self: Effect.Effect<A, E, R>,
-  authentication: Authentication
+  status: FiberStatus.Running
 ): Effect.Effect<A, E, R> => {
-  const back = FiberRef.set(FiberRef.currentContext, outer)
-  return Effect.zipRight(
-    FiberRef.set(FiberRef.currentContext, Context.add(outer, CurrentAuthentication, authentication)),
-    Effect.matchCauseEffect(self, {
-      onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
-      onSuccess: (value) => Effect.as(back, value)
-    })
-  )
+  const run = (self: Effect.Effect<A, E, R>) => {
+    const back = FiberRef.set(FiberRef.currentContext, outer)
+    return Effect.zipRight(
+      FiberRef.set(FiberRef.currentContext, inner),
+      Effect.matchCauseEffect(self, {
+        onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
+        onSuccess: (value) => Effect.as(back, value)
+      })
+    )
+  }
+  return RuntimeFlags.interruption(status.runtimeFlags)
+    ? Effect.uninterruptibleMask((restore) => run(restore(self)))
+    : run(self)
 }
 
 /**
@@ -69,6 +74,17 @@ export const withContext = <Args extends ReadonlyArray<any>, A, E, R>(
     }
     return true
   }
+  // the missing services go into a copy of the request's context, installed as the request's entry is
   return (...args) =>
-    readContext((current) => holdsAll(current) ? f(...args) as Effect.Effect<A, E> : Effect.provide(f(...args), given))
+    Effect.withFiberRuntime((fiber, status) => {
+      const current = fiber.getFiberRef(FiberRef.currentContext)
+      return holdsAll(current)
+        ? f(...args) as Effect.Effect<A, E>
+        : install(
+          current,
+          Context.merge(current, given as Context.Context<never>),
+          f(...args) as Effect.Effect<A, E>,
+          status
+        )
+    })
 }
