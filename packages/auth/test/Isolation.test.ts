@@ -14,6 +14,7 @@ import {
   AuthenticationBackend,
   AuthenticationMiddleware,
   CurrentAuthentication,
+  CurrentCredentials,
   CurrentUser,
   SimpleUser,
   UnauthenticatedUser
@@ -152,6 +153,33 @@ describe("no context is written in place (as effects)", () => {
         assert.strictEqual(Option.getOrUndefined(seen), alice, name)
         assert.isTrue(isSameContext(before, after), name)
       }
+    }))
+
+  it.effect("the handler's context holds an entry for an authenticated request and none for an anonymous one", () =>
+    Effect.gen(function*() {
+      const seen = AuthenticationMiddleware(
+        Effect.map(Effect.context<never>(), (context) => HttpServerResponse.text(entryOf(context)._tag))
+      )
+      for (const [headers, expected] of [[{ "x-user": "alice" }, "Some"], [{}, "None"]] as const) {
+        const response = yield* seen.pipe(
+          Effect.provideService(HttpServerRequest.HttpServerRequest, webRequest(headers)),
+          Effect.provide(BackendLive)
+        )
+        assert.strictEqual(bodyOf(response), expected)
+      }
+    }))
+
+  it.effect("without any entry, CurrentAuthentication, CurrentUser and CurrentCredentials read as anonymous", () =>
+    Effect.gen(function*() {
+      // the types forbid it (the need is not discharged); forced, the reads fail closed
+      const read = Effect.all([CurrentAuthentication, CurrentUser, CurrentCredentials]) as unknown as Effect.Effect<
+        readonly [Authentication, UnauthenticatedUser | SimpleUser, AuthCredentials]
+      >
+      const [authentication, user, credentials] = yield* read
+      assert.isFalse(user.isAuthenticated)
+      assert.strictEqual(authentication.user, user)
+      assert.deepStrictEqual(credentials.scopes, [])
+      assert.isUndefined(authentication.challenge)
     }))
 
   it.live("a failing or interrupted app leaves the context as it was too", () =>

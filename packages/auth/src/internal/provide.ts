@@ -36,20 +36,24 @@ const install = <A, E, R>(
   inner: Context.Context<never>,
   self: Effect.Effect<A, E, R>,
   status: FiberStatus.Running
+): Effect.Effect<A, E, R> =>
+  RuntimeFlags.interruption(status.runtimeFlags)
+    ? Effect.uninterruptibleMask((restore) => swap(outer, inner, restore(self)))
+    : swap(outer, inner, self)
+
+const swap = <A, E, R>(
+  outer: Context.Context<never>,
+  inner: Context.Context<never>,
+  self: Effect.Effect<A, E, R>
 ): Effect.Effect<A, E, R> => {
-  const run = (self: Effect.Effect<A, E, R>) => {
-    const back = FiberRef.set(FiberRef.currentContext, outer)
-    return Effect.zipRight(
-      FiberRef.set(FiberRef.currentContext, inner),
-      Effect.matchCauseEffect(self, {
-        onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
-        onSuccess: (value) => Effect.as(back, value)
-      })
-    )
-  }
-  return RuntimeFlags.interruption(status.runtimeFlags)
-    ? Effect.uninterruptibleMask((restore) => run(restore(self)))
-    : run(self)
+  const back = FiberRef.set(FiberRef.currentContext, outer)
+  return Effect.zipRight(
+    FiberRef.set(FiberRef.currentContext, inner),
+    Effect.matchCauseEffect(self, {
+      onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
+      onSuccess: (value) => Effect.as(back, value)
+    })
+  )
 }
 
 /**
