@@ -9,7 +9,7 @@
  */
 import { Jwt } from "@effect-auth/jwt"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { Context, Effect, Layer, Redacted, Runtime, Schema } from "effect"
+import { Context, Effect, Layer, Redacted, Runtime } from "effect"
 import {
   AuthCredentials,
   AuthenticationBackend,
@@ -25,6 +25,7 @@ import {
 import { jwtVerify, SignJWT } from "jose"
 import { createSecretKey } from "node:crypto"
 import { Bench } from "tinybench"
+import { AppUser, jwtSecret } from "./fixtures.js"
 
 const hello = HttpServerResponse.text("hello")
 const granted = ["authenticated", "read", "write"]
@@ -64,17 +65,7 @@ const manyCredentials = new AuthCredentials(manyScopes)
 const policy20 = Policy.all(Policy.authenticated, ...manyScopes.map((scope) => Policy.scope(scope)))
 
 // HS256: the backend's verifier (signature, exp, the claims decoded by a Schema) against jose alone, key imported once
-class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String }) {
-  readonly isAuthenticated = true
-  get displayName(): string {
-    return this.sub
-  }
-  get identity(): string {
-    return this.sub
-  }
-}
-const secret = "a JWT secret of 32 bytes or more, for the bench only"
-const secretKey = createSecretKey(Buffer.from(secret))
+const secretKey = createSecretKey(Buffer.from(jwtSecret))
 const jwt = await new SignJWT({ scope: "authenticated" }).setProtectedHeader({ alg: "HS256" }).setSubject("alice")
   .setExpirationTime("2h").sign(secretKey)
 const verifyJwt = Jwt.verifier({ algorithms: ["HS256"], key: secretKey, claims: AppUser })

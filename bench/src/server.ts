@@ -42,7 +42,7 @@ import {
 import type { HttpApp } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Context, Effect, FiberRef, Layer, Logger, LogLevel, Option, Redacted, Schema } from "effect"
+import { Context, Effect, FiberRef, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import {
   ApiKey,
   AuthCredentials,
@@ -63,6 +63,7 @@ import { createServer } from "node:http"
 import * as os from "node:os"
 import * as path from "node:path"
 import * as alternatives from "./alternativeServers.js"
+import { AppUser, jwtSecret } from "./fixtures.js"
 
 const hello = HttpServerResponse.text("hello")
 const unexpected = HttpServerResponse.text("unexpected", { status: 500 })
@@ -72,17 +73,6 @@ const password = "wonderland"
 const basicHeader = `Basic ${Buffer.from(`alice:${password}`).toString("base64")}`
 const token = "a0b1c2d3e4f5a6b7c8d9e0f1a2b3c4d5e6f7a8b9c0d1e2f3"
 const sessionSecret = Redacted.make("a session secret of 32 bytes or more, for the bench")
-const jwtSecret = "a JWT secret of 32 bytes or more, for the bench only"
-
-class AppUser extends Schema.Class<AppUser>("AppUser")({ sub: Schema.String }) {
-  readonly isAuthenticated = true
-  get displayName(): string {
-    return this.sub
-  }
-  get identity(): string {
-    return this.sub
-  }
-}
 
 const guarded = AuthenticationMiddleware(
   HttpRouter.empty.pipe(HttpRouter.get("/", hello.pipe(requires("authenticated"))))
