@@ -17,6 +17,9 @@
  *   (fetched once, then cached)
  * - session-memory, session-sqlite, session-pg: signed session cookies in the memory store, SQLite (a file in the
  *   temporary folder) and PostgreSQL (`DATABASE_URL`)
+ * - parse-only, frame-only, fiberref, by-hand: the authenticated path's pieces one at a time, and the
+ *   whole path written by hand at the least cost an install can have (see the comments there and ./rotation.ts);
+ *   compute-5us: a control of known cost
  * - middleware-only: the middleware and Basic (equals), no `requires`; anonymous: a backend that finds no credentials
  * - httpapi-plain, httpapi-security, httpapi-effect-auth: one HttpApi endpoint; behind `HttpApiSecurity.basic` and a
  *   hand-written `HttpApiMiddleware`; behind `HttpApiAuthentication` with Basic (equals)
@@ -37,18 +40,21 @@ import {
   HttpApiSecurity,
   HttpRouter,
   HttpServer,
+  HttpServerRequest,
   HttpServerResponse
 } from "@effect/platform"
 import type { HttpApp } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
-import { Context, Effect, FiberRef, Layer, Logger, LogLevel, Option, Redacted } from "effect"
+import { Context, Effect, Exit, FiberRef, Layer, Logger, LogLevel, Option, Redacted } from "effect"
 import {
   ApiKey,
   AuthCredentials,
+  Authentication as RequestAuthentication,
   AuthenticationMiddleware,
   Basic,
   Bearer,
+  CurrentAuthentication,
   CurrentUser,
   Password,
   requires,
@@ -243,6 +249,29 @@ const variants: Record<string, () => Variant> = {
   // floors: one context entry installed around the plain app, nothing else (no backend, no `requires`): the way
   // the library installs it, and Effect's own `provideService`
   install: () => ({ app: installEntry(plain), layer: Layer.empty as Layer.Layer<any>, headers: noHeaders }),
+  // the pieces of the authenticated path one at a time (see ./rotation.ts), each sent the Basic header: the header
+  // read and parsed, no entry; a restore frame around the app, nothing installed; a `FiberRef` of its own set and
+  // put back instead of a context entry; and the whole path written by hand at the least cost an install can have:
+  // one step, the parse, the entry set with the fiber's own setter (not public API), one restore frame, a scope
+  // check on the route
+  "parse-only": () => ({ app: parseOnly(plain), layer: Layer.empty as Layer.Layer<any>, headers: basicHeaders }),
+  "frame-only": () => ({ app: frameOnly(plain), layer: Layer.empty as Layer.Layer<any>, headers: basicHeaders }),
+  fiberref: () => ({ app: ownFiberRef(plain), layer: Layer.empty as Layer.Layer<any>, headers: basicHeaders }),
+  // a control of known cost: plain, sent the header, plus 5 µs of pure computation per request (calibrated when the
+  // server starts): what the bench reads for a cost of that size is its resolution
+  "compute-5us": () => ({
+    app: Effect.withFiberRuntime<HttpServerResponse.HttpServerResponse, any, any>(() => {
+      computed.value ^= compute(iterationsFor5us)
+      return plain
+    }),
+    layer: Layer.empty as Layer.Layer<any>,
+    headers: basicHeaders
+  }),
+  "by-hand": () => ({
+    app: byHand(HttpRouter.empty.pipe(HttpRouter.get("/", scopeCheck(hello)))),
+    layer: Layer.empty as Layer.Layer<any>,
+    headers: basicHeaders
+  }),
   "provide-service": () => ({
     app: Effect.provideService(plain, Entry, entry),
     layer: Layer.empty as Layer.Layer<any>,
@@ -347,6 +376,87 @@ const installEntry = <A, E, R>(app: Effect.Effect<A, E, R>) =>
       })
     )
   })
+
+// a loop of pure arithmetic, and how many of its iterations take 5 µs on this machine (timed once, warmed up)
+const computed = { value: 0 } // read by nothing: kept so that the loop is not optimized away
+const compute = (iterations: number): number => {
+  let a = 0
+  for (let i = 0; i < iterations; i++) a = (a * 31 + i) | 0
+  return a
+}
+const iterationsFor5us = (() => {
+  for (let i = 0; i < 20_000; i++) computed.value ^= compute(1000)
+  const start = process.hrtime.bigint()
+  for (let i = 0; i < 20_000; i++) computed.value ^= compute(1000)
+  const nanosPer1000 = Number(process.hrtime.bigint() - start) / 20_000
+  return Math.round((5000 / nanosPer1000) * 1000)
+})()
+
+const basicHeaders = Effect.succeed({ authorization: basicHeader })
+// the fiber as `Effect.withFiberRuntime` gives it, with the setter its class has and its public type does not show
+type Fiber = { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A; setFiberRef<A>(ref: FiberRef.FiberRef<A>, value: A): void }
+const requestOf = (fiber: { getFiberRef<A>(ref: FiberRef.FiberRef<A>): A }) =>
+  Context.unsafeGet(fiber.getFiberRef(FiberRef.currentContext), HttpServerRequest.HttpServerRequest)
+
+const parseOnly = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.withFiberRuntime<A, E, R>((fiber) =>
+    Basic.parse(requestOf(fiber).headers["authorization"])._tag === "Left" ? Effect.die("invalid") : app
+  )
+
+const frameOnly = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.withFiberRuntime<A, E, R>(() =>
+    Effect.matchCauseEffect(app, { onFailure: Exit.failCause<E>, onSuccess: Exit.succeed<A> })
+  )
+
+// the platform runs apps uninterruptibly, so no mask is needed between the two writes
+const restoring = <A, E, R, X>(
+  fiber: Fiber,
+  ref: FiberRef.FiberRef<X>,
+  outer: X,
+  app: Effect.Effect<A, E, R>
+): Effect.Effect<A, E, R> =>
+  Effect.matchCauseEffect(app, {
+    onFailure: (cause) => {
+      fiber.setFiberRef(ref, outer)
+      return Exit.failCause(cause)
+    },
+    onSuccess: (value) => {
+      fiber.setFiberRef(ref, outer)
+      return Exit.succeed(value)
+    }
+  })
+
+const OwnRef = FiberRef.unsafeMake<typeof entry | undefined>(undefined)
+const ownFiberRef = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.withFiberRuntime<A, E, R>((runtime) => {
+    const fiber = runtime as unknown as Fiber
+    const outer = fiber.getFiberRef(OwnRef)
+    fiber.setFiberRef(OwnRef, entry)
+    return restoring(fiber, OwnRef, outer, app)
+  })
+
+const byHand = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.withFiberRuntime<A, E, R>((runtime) => {
+    const fiber = runtime as unknown as Fiber
+    const outer = fiber.getFiberRef(FiberRef.currentContext)
+    const request = Context.unsafeGet(outer, HttpServerRequest.HttpServerRequest)
+    const parsed = Basic.parse(request.headers["authorization"])
+    if (parsed._tag === "Left" || parsed.right._tag === "None") return Effect.die("invalid")
+    const [granted, user] = Option.getOrThrow(accepted(parsed.right.value.username))
+    fiber.setFiberRef(
+      FiberRef.currentContext,
+      Context.add(outer, CurrentAuthentication, new RequestAuthentication(user, granted, undefined))
+    )
+    return restoring(fiber, FiberRef.currentContext, outer, app)
+  })
+
+const scopeCheck = <A, E, R>(app: Effect.Effect<A, E, R>) =>
+  Effect.withFiberRuntime<A, E, R>((fiber) =>
+    Context.unsafeGet(fiber.getFiberRef(FiberRef.currentContext), CurrentAuthentication).credentials.scopes
+        .includes("authenticated")
+      ? app
+      : Effect.die("denied")
+  )
 
 class Stored extends Context.Tag("bench/Stored")<Stored, string>() {}
 class SigningKey extends Context.Tag("bench/SigningKey")<SigningKey, CryptoKey>() {}
