@@ -5,7 +5,7 @@
  * compares two apps, this decomposes one path into its pieces under the same conditions (one process, one JIT, one
  * stretch of the host's drift), and gives each piece's cost in µs of CPU per request as well as a ratio.
  *
- * Run: VARIANTS=plain-header,parse-only,frame-only,install-setter,by-hand,auth pnpm bench:rotation
+ * Run: VARIANTS=plain,compute-5us,parse-only,frame-only,install,fiberref,by-hand,auth pnpm bench:rotation
  * (PAIRS=n rounds, DURATION=seconds per burst, CONNECTIONS=n).
  */
 import { burst, heading, settings, signIn, start, stop, summary } from "./http.js"
