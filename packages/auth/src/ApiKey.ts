@@ -5,6 +5,7 @@
  */
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -14,6 +15,7 @@ import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
+import { readContext } from "./internal/context.js"
 import * as skeleton from "./internal/credentials.js"
 import { scrubHeader, scrubSpans, scrubUrl } from "./internal/traces.js"
 
@@ -99,18 +101,19 @@ const hidingFromTraces = <E>(
     case "header": {
       const header = source.name.toLowerCase()
       const scrub = scrubHeader(header)
-      return Effect.flatMap(
-        HttpServerRequest.HttpServerRequest,
-        (request) =>
-          request.headers[header] !== undefined ? Effect.zipRight(scrubSpans(scrub), authenticate) : authenticate
-      )
+      return readContext((context) => {
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        if (request.headers[header] !== undefined) scrubSpans(context, scrub)
+        return authenticate
+      })
     }
     case "query": {
       const scrub = scrubUrl(source.name)
-      return Effect.flatMap(
-        HttpServerRequest.HttpServerRequest,
-        (request) => request.url.includes("?") ? Effect.zipRight(scrubSpans(scrub), authenticate) : authenticate
-      )
+      return readContext((context) => {
+        const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+        if (request.url.includes("?")) scrubSpans(context, scrub)
+        return authenticate
+      })
     }
     case "cookie":
       // the platform's tracer redacts the cookie header by default

@@ -13,6 +13,7 @@ import type { PermissionDenied } from "../PermissionDenied.js"
 import * as Policy from "../Policy.js"
 import * as Requires from "../Requires.js"
 import { UnauthenticatedUser } from "../User.js"
+import { readContext, readService } from "./context.js"
 import * as policies from "./policy.js"
 
 /** What `requires` (or `optional`) put on an endpoint. */
@@ -168,7 +169,8 @@ export const makeAuthenticate = (
   const optional = Effect.catchIf(authenticated, isAuthenticationError, () => Effect.succeed(backend.anonymous))
 
   // the endpoint's guard, run just before, says what it requires; an endpoint without one requires nothing
-  return Effect.flatMap(Effect.serviceOption(CurrentRequirement), (requirement) => {
+  return readContext((context) => {
+    const requirement = Context.getOption(context, CurrentRequirement)
     if (requirement._tag === "None") return authenticated
     const endpoint = requirement.value
     const base = endpoint.optional ? optional : authenticated
@@ -188,7 +190,7 @@ export const service = (tag: HttpApiMiddleware.TagClassAny, effect: Effect.Effec
   const names = Object.keys(tag.security)
   if (names.length === 1) return { [names[0]!]: () => effect }
   const failures = new WeakMap<HttpServerRequest.HttpServerRequest, unknown>()
-  const once = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<unknown, unknown, any> => {
+  const once = readService(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<unknown, unknown, any> => {
     return failures.has(request)
       ? Effect.fail(failures.get(request))
       : Effect.tapError(effect, (error) => Effect.sync(() => failures.set(request, error)))

@@ -1,4 +1,4 @@
-import * as Effect from "effect/Effect"
+import * as Context from "effect/Context"
 import * as Option from "effect/Option"
 import * as Tracer from "effect/Tracer"
 
@@ -64,11 +64,10 @@ export const scrubUrl = (name: string): Scrub => (span) => {
  * Applies `scrub` to the spans the current request runs in, innermost first (the server span among them), while they
  * are this process's own (an external parent is not).
  */
-export const scrubSpans = (scrub: Scrub): Effect.Effect<void> =>
-  Effect.map(Effect.serviceOption(Tracer.ParentSpan), (parent) => {
-    let span: Tracer.AnySpan | undefined = Option.getOrUndefined(parent)
-    while (span !== undefined && span._tag === "Span") {
-      scrub(span)
-      span = Option.getOrUndefined(span.parent)
-    }
-  })
+export const scrubSpans = (context: Context.Context<never>, scrub: Scrub): void => {
+  let span: Tracer.AnySpan | undefined = Option.getOrUndefined(Context.getOption(context, Tracer.ParentSpan))
+  while (span !== undefined && span._tag === "Span") {
+    scrub(span)
+    span = Option.getOrUndefined(span.parent)
+  }
+}
