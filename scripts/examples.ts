@@ -3,6 +3,12 @@
  * `packages/<pkg>/build/examples/<Module>.<n>.ts`, for `tsc -b` to type-check through the package's
  * `tsconfig.examples.json`.
  *
+ * Likewise every ```ts block of README.md, docs/*.md and packages/*\/README.md that does not name a source file on its
+ * first line (`// examples/basic/src/App.ts`: such a block is an excerpt, checked to stand in that file by
+ * examples/basic/test/Readme.test.ts, and compiled there) goes to `examples/basic/build/docs/<page>.<n>.ts`, compiled
+ * through `examples/basic/tsconfig.docs.json`: examples/basic depends on every package a reader imports. A block that
+ * cannot stand alone is fenced ```ts no-compile, with the reason after it; keep those rare.
+ *
  * Deterministic: the same sources give the same files, unchanged files are not rewritten (so `tsc -b` stays
  * incremental) and files no longer extracted are deleted.
  *
@@ -10,8 +16,9 @@
  * user type) would change how every other example type-checks, so it gets a project of its own, under
  * `build/examples/isolated/<Module>.<n>/`, that extends `tsconfig.examples.json`.
  *
- * Fails (exit 1) on an `@example` with no ```ts block, an unclosed fence, or a package whose `tsconfig.json` does not
- * reference `tsconfig.examples.json` and `build/examples/isolated`: an example that is not compiled would go unnoticed.
+ * Fails (exit 1) on an `@example` with no ```ts block, an unclosed fence, a ```ts no-compile without a reason, or a
+ * project whose `tsconfig.json` does not reference its examples' config and `isolated` directory: an example that is
+ * not compiled would go unnoticed.
  *
  * Run: `tsx scripts/examples.ts` (done by `pnpm check` and `pnpm test` before `tsc -b`).
  */
@@ -200,28 +207,40 @@ let written = 0
 let unchanged = 0
 let removed = 0
 
-for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
-  const pkgDir = path.join(packagesDir, pkg)
-  const srcDir = path.join(pkgDir, "src")
-  if (!fs.existsSync(srcDir) || !fs.statSync(srcDir).isDirectory()) continue
-  const examples = sourceFiles(srcDir).flatMap((file) => examplesOf(file, srcDir))
-  const outDir = path.join(pkgDir, outSubdir)
+/**
+ * Writes `examples` as modules under `outDir` (those that augment a module in projects of their own, under
+ * `isolated/`), for `examplesConfig` to compile; `projectDir`'s tsconfig.json must reference both.
+ */
+const emit = (options: {
+  readonly label: string
+  readonly projectDir: string
+  readonly outDir: string
+  readonly examplesConfig: string
+  /** the tsconfig.json that must reference the examples' projects (solution-style: `files: []`) */
+  readonly referencedBy: string
+  readonly examples: ReadonlyArray<Example>
+}): void => {
+  const { examples, examplesConfig, label, outDir, projectDir, referencedBy } = options
   const isolatedDir = path.join(outDir, "isolated")
-  const examplesConfig = path.join(pkgDir, "tsconfig.examples.json")
   const hasConfig = fs.existsSync(examplesConfig)
+  const configName = toPosix(path.relative(projectDir, examplesConfig))
   if (examples.length > 0 && !hasConfig) {
-    problems.push(`packages/${pkg}: has ${examples.length} example(s) but no tsconfig.examples.json`)
+    problems.push(`${label}: has ${examples.length} example(s) but no ${configName}`)
   }
   if (hasConfig) {
-    const referenced = referencedProjects(path.join(pkgDir, "tsconfig.json"))
+    const referenced = referencedProjects(referencedBy)
     for (const project of [examplesConfig, path.join(isolatedDir, "tsconfig.json")]) {
       if (!referenced.includes(project)) {
-        problems.push(`packages/${pkg}/tsconfig.json: does not reference ${toPosix(path.relative(pkgDir, project))}`)
+        problems.push(
+          `${toPosix(path.relative(root, referencedBy))}: does not reference ${
+            toPosix(path.relative(path.dirname(referencedBy), project))
+          }`
+        )
       }
     }
   }
 
-  // What build/examples should hold: path relative to it -> content.
+  // What the output directory should hold: path relative to it -> content.
   const files = new Map<string, string>()
   const counts = new Map<string, number>()
   const isolated: Array<string> = []
@@ -237,15 +256,16 @@ for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
       files.set(`${name}.ts`, render(example, parsed))
     }
   }
+  const buildDir = path.dirname(outDir)
+  const configBase = path.basename(examplesConfig, ".json")
   if (hasConfig) {
     if (![...files.keys()].some((f) => !f.includes("/"))) {
       // tsc fails on a project with no input: keep one empty module
-      files.set("_none.ts", "// No shared @example in this package (scripts/examples.ts).\nexport {}\n")
+      files.set("_none.ts", "// No shared example here (scripts/examples.ts).\nexport {}\n")
     }
-    // A project per isolated example, with the settings and references of tsconfig.examples.json.
+    // A project per isolated example, with the settings and references of the examples' config.
     const references = referencedProjects(examplesConfig)
-    const isolatedBuildInfo = (name: string): string =>
-      path.join(pkgDir, "build", `tsconfig.examples.${name}.tsbuildinfo`)
+    const isolatedBuildInfo = (name: string): string => path.join(buildDir, `${configBase}.${name}.tsbuildinfo`)
     for (const name of isolated) {
       const dir = path.join(isolatedDir, name)
       const rel = (p: string): string => toPosix(path.relative(dir, p))
@@ -260,7 +280,7 @@ for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
         })
       )
     }
-    // Always there, as the package's tsconfig.json references it; never empty (tsc refuses that), so it names the
+    // Always there, as the project's tsconfig.json references it; never empty (tsc refuses that), so it names the
     // shared project too.
     files.set(
       "isolated/tsconfig.json",
@@ -303,22 +323,101 @@ for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
     }
   }
   if (membershipChanged && hasConfig) {
-    // a fresh check of this package's examples: drop their incremental state
-    const buildDir = path.join(pkgDir, "build")
+    // a fresh check of these examples: drop their incremental state
     const shared = readConfig(examplesConfig).compilerOptions?.tsBuildInfoFile
-    if (typeof shared === "string") fs.rmSync(path.resolve(pkgDir, shared), { force: true })
+    if (typeof shared === "string") fs.rmSync(path.resolve(projectDir, shared), { force: true })
     if (fs.existsSync(buildDir)) {
+      const isolatedInfo = new RegExp(`^${configBase.replace(/\./g, "\\.")}\\..+\\.tsbuildinfo$`)
       for (const name of fs.readdirSync(buildDir)) {
-        if (/^tsconfig\.examples\..+\.tsbuildinfo$/.test(name)) fs.rmSync(path.join(buildDir, name), { force: true })
+        if (isolatedInfo.test(name)) fs.rmSync(path.join(buildDir, name), { force: true })
       }
     }
   }
   total += examples.length
   if (examples.length > 0) {
     summary.push(
-      `${pkg}: ${examples.length}${isolated.length > 0 ? `, ${isolated.length} in a project of its own` : ""}`
+      `${label}: ${examples.length}${isolated.length > 0 ? `, ${isolated.length} in a project of its own` : ""}`
     )
   }
+}
+
+for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
+  const pkgDir = path.join(packagesDir, pkg)
+  const srcDir = path.join(pkgDir, "src")
+  if (!fs.existsSync(srcDir) || !fs.statSync(srcDir).isDirectory()) continue
+  emit({
+    label: `packages/${pkg}`,
+    projectDir: pkgDir,
+    outDir: path.join(pkgDir, outSubdir),
+    examplesConfig: path.join(pkgDir, "tsconfig.examples.json"),
+    referencedBy: path.join(pkgDir, "tsconfig.json"),
+    examples: sourceFiles(srcDir).flatMap((file) => examplesOf(file, srcDir))
+  })
+}
+
+// --- the Markdown pages ---
+
+/** The pages whose ```ts blocks are compiled: README.md, docs/*.md, packages/*\/README.md. */
+const pages = (): Array<string> => [
+  "README.md",
+  ...fs.readdirSync(path.join(root, "docs")).filter((name) => name.endsWith(".md")).sort(compare).map((name) =>
+    `docs/${name}`
+  ),
+  ...fs.readdirSync(packagesDir).sort(compare).map((pkg) => `packages/${pkg}/README.md`).filter((page) =>
+    fs.existsSync(path.join(root, page))
+  )
+]
+
+/** A first line that names the source file the block is an excerpt of. */
+const namesSource = /^\/\/ (\S+\.ts)$/
+
+/** The ```ts blocks of a page that name no source file, except those fenced ```ts no-compile (with a reason). */
+const blocksOf = (page: string): Array<Example> => {
+  const text = fs.readFileSync(path.join(root, page), "utf8")
+  const module = page.replace(/\.md$/, "").split("/").join(".")
+  const examples: Array<Example> = []
+  let fence:
+    | { readonly marker: string; readonly ts: boolean; readonly line: number; readonly skip: boolean }
+    | undefined
+  let code: Array<string> = []
+  text.split("\n").forEach((raw, i) => {
+    const l = raw.replace(/\r$/, "")
+    if (fence === undefined) {
+      // an indented fence (in a list) is a block too, as Readme.test.ts counts them
+      const open = /^\s*(`{3,}|~{3,})\s*([\w-]*)\s*(.*)$/.exec(l)
+      if (open !== null) {
+        const ts = tsLanguages.has(open[2]!.toLowerCase())
+        const skip = ts && open[3]!.startsWith("no-compile")
+        if (skip && open[3]!.replace(/^no-compile\s*/, "").length === 0) {
+          problems.push(`${page}:${i + 1}: \`\`\`ts no-compile needs a reason after it`)
+        }
+        fence = { marker: open[1]!, ts, line: i + 1, skip }
+        code = []
+      }
+    } else if (new RegExp(`^\\s*${fence.marker[0] === "`" ? "`" : "~"}{${fence.marker.length},}\\s*$`).test(l)) {
+      if (fence.ts && !fence.skip && !namesSource.test(code[0] ?? "")) {
+        examples.push({ module, source: page, line: fence.line + 1, code: code.join("\n") })
+      }
+      fence = undefined
+    } else {
+      code.push(l)
+    }
+  })
+  if (fence !== undefined) problems.push(`${page}:${fence.line}: unclosed code fence`)
+  return examples
+}
+
+{
+  const projectDir = path.join(root, "examples", "basic")
+  emit({
+    label: "examples/basic",
+    projectDir,
+    outDir: path.join(projectDir, "build", "docs"),
+    examplesConfig: path.join(projectDir, "tsconfig.docs.json"),
+    // examples/basic/tsconfig.json compiles its own files: the root's solution references these
+    referencedBy: path.join(root, "tsconfig.json"),
+    examples: pages().flatMap(blocksOf)
+  })
 }
 
 if (problems.length > 0) {
@@ -326,6 +425,7 @@ if (problems.length > 0) {
   process.exitCode = 1
 }
 console.log(
-  `examples: wrote ${total} @example blocks (${summary.join("; ") || "none"}) to packages/*/${toPosix(outSubdir)}` +
+  `examples: wrote ${total} blocks (${summary.join("; ") || "none"}) to packages/*/${toPosix(outSubdir)} and ` +
+    `examples/basic/build/docs` +
     ` (files: ${written} written, ${unchanged} unchanged, ${removed} stale removed)`
 )

@@ -43,9 +43,14 @@ const demoUsers = [
 ]
 const olderLogN = 14
 
-// failed logins counted per username and per client address, over Basic and the login form alike (Throttle's
-// defaults, written out): a person may mistype a few times, a guesser gets 10 tries per name per quarter hour
-const limits = { username: 10, address: 50, window: "15 minutes" } as const
+// the key of the device cookies a successful form login sets: random per start, as the JWT key is (instances behind
+// one site would share one); a browser's cookie from before a restart counts as none
+const deviceSecret = Redacted.make(randomBytes(32).toString("base64url"))
+
+// failed logins counted over Basic and the login form alike (Throttle's defaults, written out): a person may mistype
+// a few times, a guesser gets 10 tries per name per quarter hour however many addresses it has, and 50 per address;
+// a browser that logged in as that name before (its device cookie) has 10 of its own, whatever others try
+const limits = { username: 10, address: 50, window: "15 minutes", deviceCookie: { secret: deviceSecret } } as const
 
 // a user read once stays in memory: usernames and scopes never change, and a disabled user's sessions are revoked,
 // so a cached user cannot outlive its permission; 10,000 users of about 300 bytes, 3 MB at most
@@ -243,12 +248,16 @@ const token = Effect.gen(function*() {
 
 const escape = (text: string) => text.replace(/[&<>"']/g, (character) => `&#${character.charCodeAt(0)};`)
 
+// no other site may frame a page (a hidden frame over a button is clickjacking): CSP for browsers, X-Frame-Options
+// for the old ones
+const noFraming = { "content-security-policy": "frame-ancestors 'none'", "x-frame-options": "DENY" } as const
+
 const html = (title: string, body: string, status = 200) =>
   HttpServerResponse.text(
     `<!doctype html><html><head><meta charset="utf-8"><title>${
       escape(title)
     }</title></head><body>${body}</body></html>`,
-    { status, contentType: "text/html; charset=utf-8" }
+    { status, contentType: "text/html; charset=utf-8", headers: noFraming }
   )
 
 const prefersHtml = Effect.map(

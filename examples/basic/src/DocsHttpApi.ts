@@ -58,7 +58,7 @@ export class Api extends HttpApi.make("notes").add(
     .middleware(Authentication)
 ) {}
 
-const NotesLive = HttpApiBuilder.group(Api, "notes", (handlers) =>
+export const NotesLive = HttpApiBuilder.group(Api, "notes", (handlers) =>
   handlers
     .handle("list", () => Effect.succeed(["first note"]))
     .handle("create", () => Effect.map(CurrentUser, (user) => `saved by ${user.displayName}`))

@@ -1,10 +1,12 @@
 /**
- * docs/testing.md: a handler with a rule about a user's own data; examples/basic/test/DocsTesting.test.ts
- * runs it with the test kit.
+ * docs/testing.md: a handler with a rule about a user's own data, and an HttpApi app's Layer without its backend;
+ * examples/basic/test/DocsTesting.test.ts runs them with the test kit.
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
-import { Effect } from "effect"
+import { HttpApiBuilder, HttpRouter, HttpServerResponse } from "@effect/platform"
+import { Effect, Layer } from "effect"
 import { CurrentUser, Policy, requires, SimpleUser } from "effect-auth"
+import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+import { Api, Authentication, NotesLive } from "./DocsHttpApi.js"
 
 // the app's own users, and who wrote which post
 export const alice = new SimpleUser("alice")
@@ -20,3 +22,10 @@ const ownsThePost = Policy.check(
 export const editPost = HttpServerResponse.text("saved").pipe(requires(Policy.all(Policy.scope("editor"), ownsThePost)))
 
 export const postsRouter = HttpRouter.empty.pipe(HttpRouter.put("/posts/:id", editPost))
+
+// docs/testing.md, "Testing an HttpApi app": the API of docs/httpapi.md as HttpApiBuilder.serve() is given it, but
+// without its backend, for Testing.accessTable to build around each principal
+export const ApiWithoutBackend = HttpApiBuilder.api(Api).pipe(
+  Layer.provide(NotesLive),
+  Layer.provide(HttpApiAuthentication.layer(Authentication, Api))
+)

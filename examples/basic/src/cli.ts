@@ -1,7 +1,8 @@
 /**
  * The example's command line, on the server's own database (an SQLite file in `.data/`, `SQLITE_FILE`, or PostgreSQL
  * when `DATABASE_URL` is set: see `Stores.ts`). A password is read from a prompt (typed twice, not echoed) or, when
- * stdin is not a terminal, from its first line: never from the command line, where `ps` and shell histories show it.
+ * stdin is not a terminal, from its first line: never from the command line, where `ps` and shell histories show it
+ * (an argument that looks like one is refused, and no argument is repeated in an error unless it is an option's name).
  *
  *   pnpm cli users add carol --scope authenticated --scope admin
  *   printf '%s\n' "$PASSWORD" | pnpm cli users passwd carol
@@ -197,15 +198,58 @@ const run = Command.run(command, { name: "effect-auth example", version: "0.2.0"
 const messageOf = (error: { readonly _tag: string }): string =>
   error._tag === "QuitException" ? "cancelled" : "message" in error ? String(error.message) : String(error)
 
-// an expected failure is one line on stderr and exit code 1 (the command line's own errors, with help, are printed
-// already); a defect is printed in full
-run(process.argv).pipe(
-  Effect.catchAll((error) =>
-    Effect.zipRight(
-      ValidationError.isValidationError(error) ? Effect.void : Console.error(`error: ${messageOf(error)}`),
-      Effect.fail(error)
+const args = process.argv.slice(2)
+
+// a password typed as an argument is refused before anything runs, and never repeated: `ps` and the shell's history
+// have it already, the terminal and its logs need not
+const passwordOption = /^-(-?(password|passwd|pass|pw|secret)|p)(=|$)/i
+const passwordGiven = args.some((arg) => passwordOption.test(arg))
+
+// the parser's errors repeat what was typed ("Received unknown argument: 'hunter2'"), which may be a password put
+// in the wrong place: an option's name is shown, anything else by its position only
+const redact = (text: string): string =>
+  args.reduce(
+    (text, arg, i) =>
+      arg.startsWith("-") && !arg.includes("=")
+        ? text
+        : text.replaceAll(`'${arg}'`, `#${i + 1} (not repeated here, in case it is a secret)`),
+    text
+  )
+
+// what the parser prints on stderr, kept to be printed redacted
+const parserErrors: Array<string> = []
+const capturingErrors = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
+  Console.consoleWith((console) =>
+    Console.withConsole(effect, {
+      ...console,
+      error: (...parts: ReadonlyArray<unknown>) =>
+        Effect.sync(() => void parserErrors.push(parts.map(String).join(" ")))
+    })
+  )
+
+// an expected failure is one line on stderr and exit code 1 (the command line's own errors, with help, redacted as
+// above); a defect is printed in full
+const main = passwordGiven
+  ? Effect.zipRight(
+    Console.error(
+      "error: a password is never given as an argument (`ps` and the shell's history show arguments): " +
+        "type it at the prompt, or give it on stdin"
+    ),
+    Effect.fail(new Refused({ message: "a password given as an argument" }))
+  )
+  : run(process.argv).pipe(
+    capturingErrors,
+    Effect.catchAll((error) =>
+      Effect.zipRight(
+        ValidationError.isValidationError(error)
+          ? Console.error(redact(parserErrors.join("\n")))
+          : Console.error(`error: ${messageOf(error)}`),
+        Effect.fail(error)
+      )
     )
-  ),
+  )
+
+main.pipe(
   Effect.tapDefect((cause) => Console.error(Cause.pretty(cause))),
   Effect.provide(NodeContext.layer),
   NodeRuntime.runMain({ disableErrorReporting: true })

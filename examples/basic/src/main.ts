@@ -2,13 +2,16 @@
  * Runs the example on 127.0.0.1:3000 (PORT overrides; PORT=0 picks a free port, printed on the first line), prints a
  * demo login and curl lines to try it. Users and sessions live in an SQLite file in `examples/basic/.data/`, made on
  * first start with the demo users, or in PostgreSQL when DATABASE_URL is set (see `Stores.ts`). Behind a
- * TLS-terminating proxy, set HTTPS=true: the cookies become `Secure` and take the `__Host-` prefix. Several instances
- * behind one site share CSRF_SECRET (32 bytes or more).
+ * TLS-terminating proxy, set HTTPS=true: the cookies become `Secure` and take the `__Host-` prefix; and set
+ * TRUSTED_PROXIES to its addresses or CIDR blocks (comma-separated, e.g. `127.0.0.1,10.0.0.0/8`), so that each client
+ * is known by its own address (from the proxy's `X-Forwarded-For`), not the proxy's. Several instances behind one site
+ * share CSRF_SECRET (32 bytes or more).
  */
 import { HttpServer } from "@effect/platform"
 import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Console, Effect, Layer, Redacted } from "effect"
+import * as ProxyHeaders from "effect-auth/ProxyHeaders"
 import { createServer } from "node:http"
 import { app, layer, Users } from "./App.js"
 import * as Stores from "./Stores.js"
@@ -18,6 +21,10 @@ const https = process.env["HTTPS"] === "true"
 // several instances behind one site share the key of the CSRF tokens (a form from one is posted to another)
 const csrf = process.env["CSRF_SECRET"]
 const csrfSecret = csrf === undefined ? undefined : Redacted.make(csrf)
+// the proxies whose X-Forwarded-For and X-Forwarded-Proto are believed (from anyone else, they are ignored): the
+// login throttles count each client by its own address, and logs show it
+const trustedHosts = (process.env["TRUSTED_PROXIES"] ?? "").split(",").map((host) => host.trim()).filter(Boolean)
+const served = trustedHosts.length === 0 ? app : app.pipe(ProxyHeaders.middleware({ trustedHosts }))
 
 const Banner = Layer.effectDiscard(Effect.gen(function*() {
   const server = yield* HttpServer.HttpServer
@@ -52,7 +59,7 @@ const Banner = Layer.effectDiscard(Effect.gen(function*() {
   ].join("\n"))
 }))
 
-const ServerLive = HttpServer.serve(app).pipe(
+const ServerLive = HttpServer.serve(served).pipe(
   Layer.merge(Banner),
   Layer.provide(layer({ https, stores: Stores.layer, csrfSecret })),
   Layer.provideMerge(NodeHttpServer.layer(() => createServer(), { host: "127.0.0.1", port }))

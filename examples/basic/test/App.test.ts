@@ -135,17 +135,19 @@ describe("the example app", () => {
 
   // POST /login and /logout answer 403 to all: the table's requests carry no CSRF token (examples/basic/test/Login.test.ts
   // logs in and out with one)
-  it.effect("who may reach what: the access table is snapshotted, so a privilege change fails here", () =>
-    Effect.gen(function*() {
-      const table = yield* Testing.accessTable(app, {
-        routes: Testing.routesOf(router).filter((route) => route !== "GET /ws"),
-        principals: {
-          anonymous: Testing.anonymous,
-          bob: Testing.principal("bob", ["authenticated"]),
-          alice: Testing.principal("alice", ["authenticated", "admin"])
-        }
-      }).pipe(Effect.provide(BackendLive)) // the app's own challenges, so anonymous denials are its 401s
-      expect(table).toMatchInlineSnapshot(`
+  it.effect(
+    "who may reach what: the access table is snapshotted, so a privilege change fails here",
+    () =>
+      Effect.gen(function*() {
+        const table = yield* Testing.accessTable(app, {
+          routes: Testing.routesOf(router).filter((route) => route !== "GET /ws"),
+          principals: {
+            anonymous: Testing.anonymous,
+            bob: Testing.principal("bob", ["authenticated"]),
+            alice: Testing.principal("alice", ["authenticated", "admin"])
+          }
+        }).pipe(Effect.provide(BackendLive)) // the app's own challenges, so anonymous denials are its 401s
+        expect(table).toMatchInlineSnapshot(`
         {
           "GET /": {
             "alice": 200,
@@ -194,5 +196,33 @@ describe("the example app", () => {
           },
         }
       `)
-    }))
+      }),
+    // each principal's requests go through the app's own checks at their real cost: seconds on a quiet machine, far more
+    // on a busy one
+    120_000
+  )
+
+  it.scoped(
+    "HTML pages refuse to be framed; what is computed for a user is not stored by caches",
+    () =>
+      Effect.gen(function*() {
+        const url = yield* serve(app).pipe(Effect.provide(yield* Layer.build(BackendLive)))
+        const form = yield* request(`${url}/login`, { headers: { accept: "text/html" } })
+        assert.strictEqual(form.headers.get("content-type"), "text/html; charset=utf-8")
+        assert.strictEqual(form.headers.get("content-security-policy"), "frame-ancestors 'none'")
+        assert.strictEqual(form.headers.get("x-frame-options"), "DENY")
+        // anonymous: nothing depends on credentials
+        assert.strictEqual((yield* request(`${url}/`)).headers.get("cache-control"), null)
+        const dashboard = yield* request(`${url}/dashboard`, {
+          headers: { accept: "text/html", ...basic("alice", "wonderland") }
+        })
+        assert.strictEqual(dashboard.status, 200)
+        assert.strictEqual(dashboard.headers.get("content-security-policy"), "frame-ancestors 'none'")
+        assert.strictEqual(dashboard.headers.get("cache-control"), "no-store")
+        // a refused password is a response about credentials too
+        const refused = yield* request(`${url}/`, { headers: { authorization: "Basic foobar" } })
+        assert.deepStrictEqual([refused.status, refused.headers.get("cache-control")], [400, "no-store"])
+      }),
+    { timeout: 60_000 }
+  ) // a Basic request hashes a password (scrypt, N = 2^17)
 })

@@ -99,4 +99,27 @@ describe("the command line", () => {
       }),
     { timeout: 180_000 }
   )
+
+  it.scopedLive(
+    "a password given as an argument is refused, and no output repeats it",
+    () =>
+      Effect.gen(function*() {
+        const env = environment({ SQLITE_FILE: yield* tempFile })
+        const secret = "hunter2"
+        const refusal = "error: a password is never given as an argument (`ps` and the shell's history show " +
+          "arguments): type it at the prompt, or give it on stdin"
+        for (const args of [["dave", "--password", secret], [`--password=${secret}`, "dave"], ["-p", secret, "dave"]]) {
+          const run = yield* cli(["users", "add", ...args], { env })
+          assert.deepStrictEqual([run.code, run.stdout, run.stderr.trim()], [1, "", refusal], args.join(" "))
+        }
+        // an argument the parser does not expect may be a password in the wrong place: it is shown by its position
+        const stray = yield* cli(["users", "add", "dave", secret], { env })
+        assert.deepStrictEqual([stray.code, stray.stdout, stray.stderr.trim()], [
+          1,
+          "",
+          "Received unknown argument: #4 (not repeated here, in case it is a secret)"
+        ])
+      }),
+    { timeout: 120_000 }
+  )
 })

@@ -17,7 +17,7 @@ import { request, serve } from "effect-auth/NodeTesting"
 import * as Testing from "effect-auth/Testing"
 import { ChallengeLive } from "../src/DocsErrors.js"
 import { pagesRouter, requiresApp } from "../src/DocsRequires.js"
-import { alice, authors, bob, editPost } from "../src/DocsTesting.js"
+import { alice, ApiWithoutBackend, authors, bob, editPost } from "../src/DocsTesting.js"
 import { report } from "../src/DocsUsers.js"
 
 // a handler on its own, as a principal: no backend, no middleware, no server
@@ -39,6 +39,25 @@ describe("docs: testing", () => {
       )
       const reply = yield* request(`${url}/dashboard`)
       assert.deepStrictEqual([reply.status, reply.body], [200, "dashboard"])
+    }))
+
+  it.effect("accessTable on an HttpApi app: its Layer without its backend, built around each principal", () =>
+    Effect.gen(function*() {
+      const table = yield* Testing.accessTable(ApiWithoutBackend, {
+        routes: ["GET /notes", "POST /notes", "DELETE /notes", "GET /notes/alice"],
+        principals: {
+          anonymous: Testing.anonymous,
+          alice: Testing.principal("alice", ["notes:write"]),
+          root: Testing.principal("root", ["admin"])
+        },
+        challenge: "Bearer" // the app's challenge, so its 401s (or provide its backend Layer)
+      })
+      assert.deepStrictEqual(table, {
+        "GET /notes": { anonymous: 200, alice: 200, root: 200 },
+        "POST /notes": { anonymous: 401, alice: 200, root: 403 },
+        "DELETE /notes": { anonymous: 404, alice: 404, root: 200 },
+        "GET /notes/alice": { anonymous: 401, alice: 200, root: 403 }
+      })
     }))
 
   it.effect("accessTable: who may reach what, to compare with what you meant", () =>

@@ -7,6 +7,7 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import { Session } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
+import { request as httpRequest } from "node:http"
 import { app, BackendLive, layer } from "../src/App.js"
 
 const html = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" }
@@ -41,6 +42,47 @@ const makeBrowser = (url: string) => {
   const post = (path: string, fields: Record<string, string>, headers: Record<string, string> = {}) =>
     send(path, { method: "POST", headers: { ...urlEncoded, ...headers }, body: new URLSearchParams(fields).toString() })
   return { jar, send, post, tokenOf }
+}
+
+// a client on another address (`localAddress`: any of 127.0.0.0/8 reaches the server), with its own cookies
+const makeClientAt = (url: string, localAddress: string) => {
+  const jar = new Map<string, string>()
+  const send = (path: string, method: string, body?: string) =>
+    Effect.async<{ readonly status: number; readonly body: string }>((resume) => {
+      const headers: Record<string, string> = {
+        ...html,
+        "sec-fetch-site": "same-origin",
+        cookie: Array.from(jar, ([name, value]) => `${name}=${value}`).join("; "),
+        ...(body === undefined ? {} : { ...urlEncoded, "content-length": String(Buffer.byteLength(body)) })
+      }
+      const outgoing = httpRequest(`${url}${path}`, { method, localAddress, agent: false, headers }, (response) => {
+        let text = ""
+        response.setEncoding("utf8")
+        response.on("data", (chunk: string) => (text += chunk))
+        response.on("end", () => {
+          for (const line of response.headers["set-cookie"] ?? []) {
+            const [pair] = line.split(";")
+            const equals = pair!.indexOf("=")
+            jar.set(pair!.slice(0, equals), pair!.slice(equals + 1))
+          }
+          resume(Effect.succeed({ status: response.statusCode ?? 0, body: text }))
+        })
+      })
+      outgoing.on("error", (error) => resume(Effect.die(error)))
+      outgoing.end(body)
+      return Effect.sync(() => outgoing.destroy())
+    })
+  const token = Effect.map(send("/login", "GET"), (page) => /name="csrf_token" value="([^"]+)"/.exec(page.body)![1]!)
+  const login = (username: string, password: string) =>
+    Effect.flatMap(
+      token,
+      (csrf) =>
+        Effect.map(
+          send("/login", "POST", new URLSearchParams({ csrf_token: csrf, username, password }).toString()),
+          (reply) => reply.status
+        )
+    )
+  return { login }
 }
 
 // the app served with its layer built once, and the session store to look into
@@ -99,7 +141,7 @@ describe("the example's login flow", () => {
         assert.deepStrictEqual(yield* sessionsOf("alice"), [])
         assert.strictEqual((yield* browser.send("/dashboard")).status, 303)
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped("remember me: a cookie that outlives the browser session", () =>
@@ -117,7 +159,7 @@ describe("the example's login flow", () => {
       const sessionCookie = loggedIn.headers.getSetCookie().find((line) => line.startsWith("session="))!
       assert.match(sessionCookie, /; Max-Age=\d+;/)
       assert.strictEqual((yield* browser.send("/", { headers: { accept: "*/*" } })).body, "hello, bob")
-    }), { timeout: 60_000 })
+    }), { timeout: 180_000 })
 
   it.scoped(
     "over HTTPS both cookies are Secure, HttpOnly, SameSite=Lax and __Host- prefixed",
@@ -147,7 +189,7 @@ describe("the example's login flow", () => {
         )
         assert.isFalse(cookies.some((line) => /Domain=/i.test(line)))
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped(
@@ -169,7 +211,7 @@ describe("the example's login flow", () => {
         assert.deepStrictEqual(unknownUser, wrongPassword)
         assert.deepStrictEqual(yield* sessionsOf("alice"), [])
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped(
@@ -220,7 +262,7 @@ describe("the example's login flow", () => {
         // each login revoked the session before it
         assert.strictEqual((yield* sessionsOf("alice")).length, 1)
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped(
@@ -251,7 +293,7 @@ describe("the example's login flow", () => {
         const bob = yield* browser.post("/login", { csrf_token: token, username: "bob", password: "builder" })
         assert.strictEqual(bob.status, 303)
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped(
@@ -277,6 +319,59 @@ describe("the example's login flow", () => {
         })
         assert.strictEqual(basic.body, "hello, you") // a refused password is anonymous; / is open to all
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
+  )
+
+  it.scoped(
+    "no lockout of a victim: a guesser elsewhere locks alice's name, and her browser still logs in",
+    () =>
+      Effect.gen(function*() {
+        const { sessionsOf, url } = yield* setUp
+        // alice logged in on this browser before (and out again): it keeps a device cookie for her name
+        const browser = makeBrowser(url)
+        const page = yield* browser.send("/login")
+        const first = yield* browser.post("/login", {
+          csrf_token: browser.tokenOf(page.body),
+          username: "alice",
+          password: "wonderland"
+        })
+        assert.strictEqual(first.status, 303)
+        assert.match(browser.jar.get("device") ?? "", /^v1\./)
+        const dashboard = yield* browser.send("/dashboard")
+        yield* browser.post("/logout", { csrf_token: browser.tokenOf(dashboard.body) })
+        assert.isTrue(browser.jar.has("device"))
+
+        // a guesser on 127.0.0.2 spends alice's name: 10 wrong passwords, then 429
+        const guesser = makeClientAt(url, "127.0.0.2")
+        for (let i = 0; i < 10; i++) assert.strictEqual(yield* guesser.login("alice", `guess${i}`), 400)
+        assert.strictEqual(yield* guesser.login("alice", "wonderland"), 429)
+
+        // alice mistypes once, then logs in: her browser's own budget
+        const again = browser.tokenOf((yield* browser.send("/login")).body)
+        const typo = yield* browser.post("/login", { csrf_token: again, username: "alice", password: "wonderlnad" })
+        assert.strictEqual(typo.status, 400)
+        const fresh = browser.tokenOf((yield* browser.send("/login")).body)
+        const loggedIn = yield* browser.post("/login", {
+          csrf_token: fresh,
+          next: "/dashboard",
+          username: "alice",
+          password: "wonderland"
+        })
+        assert.deepStrictEqual([loggedIn.status, loggedIn.headers.get("location")], [303, "/dashboard"])
+        assert.include((yield* browser.send("/dashboard")).body, "dashboard of alice")
+        assert.strictEqual((yield* sessionsOf("alice")).length, 1)
+
+        // clients without her device cookie wait for the window: a new browser on her address, a third address, and
+        // Basic (an untrusted client: curl keeps no cookie)
+        assert.strictEqual(yield* makeClientAt(url, "127.0.0.1").login("alice", "wonderland"), 429)
+        assert.strictEqual(yield* makeClientAt(url, "127.0.0.3").login("alice", "wonderland"), 429)
+        const basic = yield* request(`${url}/dashboard`, {
+          headers: { authorization: `Basic ${Buffer.from("alice:wonderland").toString("base64")}` }
+        })
+        assert.strictEqual(basic.status, 429)
+        // the guesser's address was not spent on other names
+        assert.strictEqual(yield* guesser.login("bob", "builder"), 303)
+      }),
+    { timeout: 180_000 }
   )
 })

@@ -5,6 +5,7 @@
  */
 import * as Equal from "effect/Equal"
 import * as Hash from "effect/Hash"
+import type { Scope } from "./User.js"
 
 // up to this many scopes, a scan is quicker than building and probing a set
 const smallGrant = 16
@@ -14,6 +15,7 @@ const smallGrant = 16
  * independently of the identity. `method` says how they were established (like OpenID Connect's `amr`): the
  * built-in backends set it (`"basic"`, `"bearer"`, `"apiKey"`, `"jwt"`, `"session"`) when `verify` leaves it out,
  * so that a policy can require one (`Policy.method("basic")`: e.g. mint tokens only for a password login).
+ * The scopes are the app's `Scope`s: once it declares them in `Register`, a grant of an unknown one does not compile.
  *
  * @example
  * ```ts
@@ -28,12 +30,12 @@ const smallGrant = 16
  * @category models
  */
 export class AuthCredentials implements Equal.Equal {
-  readonly scopes: ReadonlyArray<string>
+  readonly scopes: ReadonlyArray<Scope>
   // built on the first `has` of a large grant, so that checking a scope never scans thousands of them
-  private lookup: ReadonlySet<string> | undefined
+  private lookup: ReadonlySet<Scope> | undefined
   /** How the credentials were established (the scheme or backend that answered), when known. */
   readonly method: string | undefined
-  constructor(scopes: Iterable<string> = [], options?: { readonly method?: string | undefined }) {
+  constructor(scopes: Iterable<Scope> = [], options?: { readonly method?: string | undefined }) {
     this.scopes = Object.freeze(Array.from(scopes))
     this.method = options?.method
     this.lookup = undefined
@@ -56,12 +58,12 @@ export class AuthCredentials implements Equal.Equal {
    *
    * @since 0.2.0
    */
-  has(scope: string): boolean {
+  has(scope: Scope): boolean {
     if (this.scopes.length <= smallGrant) return this.scopes.includes(scope)
     return (this.lookup ??= new Set(this.scopes)).has(scope)
   }
   /** @since 0.1.0 */
-  static make(scopes: Iterable<string> = [], options?: { readonly method?: string | undefined }): AuthCredentials {
+  static make(scopes: Iterable<Scope> = [], options?: { readonly method?: string | undefined }): AuthCredentials {
     return new AuthCredentials(scopes, options)
   }
   /** @since 0.1.0 */

@@ -17,7 +17,9 @@ import type { AuthenticationError, TooManyRequests } from "./AuthenticationError
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
+import { isSameOrigin } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
+import { appendNoStore } from "./internal/noStore.js"
 import { provideAuthentication } from "./internal/provide.js"
 
 /**
@@ -76,15 +78,7 @@ const isForeignWebSocket = (
   if (origin === undefined) return false
   const normalized = origin.toLowerCase()
   if (check.origins.has(normalized)) return false
-  if (check.sameOrigin) {
-    const host = request.headers["host"]
-    try {
-      return host === undefined || new URL(normalized).host !== host.toLowerCase()
-    } catch {
-      return true
-    }
-  }
-  return true
+  return !(check.sameOrigin && isSameOrigin(request, normalized))
 }
 
 const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
@@ -97,9 +91,12 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
     ): Effect.Effect<HttpServerResponse.HttpServerResponse, EH, RH | HttpServerRequest.HttpServerRequest> => {
       const failure = Cause.failureOption(cause)
       if (failure._tag === "Some") {
-        return onError === undefined
-          ? Effect.fail(failure.value as EH)
-          : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => onError(failure.value, request))
+        return Effect.zipRight(
+          appendNoStore,
+          onError === undefined
+            ? Effect.fail(failure.value as EH)
+            : Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => onError(failure.value, request))
+        )
       }
       if (Cause.isInterruptedOnly(cause)) return Effect.failCause(cause as Cause.Cause<never>)
       // a bug in the backend, not a refusal: log it in full, answer without a stack or a secret
@@ -122,7 +119,10 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
           onSuccess: (result: AuthResult) =>
             result._tag === "None"
               ? anonymous
-              : provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
+              : Effect.zipRight(
+                appendNoStore,
+                provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
+              )
         })
       // an anonymous request needs no entry (`CurrentAuthentication` reads as anonymous where there is none), so it
       // costs no context copy; one is installed only over an outer middleware's user, which must not show through
@@ -166,6 +166,11 @@ const defaultMiddleware = make<AuthenticationError | ServiceUnavailable | TooMan
  * The handlers' need for the user is discharged at the type level: the result no longer requires `CurrentUser` or
  * `CurrentCredentials`, and requires `AuthenticationBackend` instead. `AuthenticationMiddleware.make({ onError })`
  * gives one with Starlette's `on_error`.
+ *
+ * What depends on credentials is not stored by caches: every response to a request the backend authenticated (however
+ * it was rendered) and every refusal of credentials gets `Cache-Control: no-store`, unless it sets its own
+ * `Cache-Control`. A websocket handshake whose `Origin` the backend does not allow (another scheme, host or port than
+ * the site's, for `"same-origin"`) is refused with 403.
  *
  * @example
  * ```ts

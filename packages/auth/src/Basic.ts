@@ -102,7 +102,10 @@ export interface Options<R> {
   /**
    * Throttles failed logins (a `None` or an `AuthenticationError` from `verify`) per username and per client address,
    * before `verify` runs: beyond the limits, `TooManyRequests` (429, `Retry-After`). Counts are kept by the
-   * `ThrottleStore` service, which the backend then requires (`ThrottleStore.layerMemory()` for one process).
+   * `ThrottleStore` service, which the backend then requires (`ThrottleStore.layerMemory()` for one process). Basic
+   * clients are untrusted clients: they share the username's budget, so a name locked by a guesser is locked for
+   * them too until the window ends, from any address; a browser that sends a device cookie a login form set for
+   * that name (same `deviceCookie.secret`) keeps its own budget.
    */
   readonly throttle?: Throttle.Options | undefined
 }
@@ -146,17 +149,25 @@ export const make: {
   const limits = options.throttle
   return Effect.flatMap(ThrottleStore, (store) => {
     const guard = internalThrottle.make(limits, store)
+    const device = Option.getOrUndefined(guard.deviceCookie)
     return skeleton.make({
-      // the client's address travels with the credentials, read once with them
+      // the client (its address, and the device cookie a browser may send) travels with the credentials, read once
+      // with them; Basic never sets a device cookie (a program would not keep it), but honours one
       read: (request) =>
         Either.map(
           read(request),
-          Option.map((credentials): Attempt => ({ credentials, address: request.remoteAddress }))
+          Option.map((credentials): Attempt => ({
+            credentials,
+            client: {
+              address: request.remoteAddress,
+              deviceCookie: device === undefined ? undefined : Option.getOrUndefined(device.read(request))
+            }
+          }))
         ),
-      verify: ({ address, credentials }: Attempt) =>
+      verify: ({ client, credentials }: Attempt) =>
         guard(
           credentials.username,
-          address,
+          client,
           options.verify(credentials.username, credentials.password)
         ),
       challenge: challengeOf,
@@ -167,7 +178,7 @@ export const make: {
 
 interface Attempt {
   readonly credentials: Credentials
-  readonly address: Option.Option<string>
+  readonly client: Throttle.Client
 }
 
 /**

@@ -4,8 +4,13 @@
  * checks, both on every request whose method is not GET, HEAD, OPTIONS or TRACE:
  * - where it comes from: `Sec-Fetch-Site` (`same-origin`, or `none` for what the user typed) or, from browsers that
  *   do not send it, `Origin`, whose host must be the request's `Host` (or one of `origins`);
- * - a token: an HMAC of a random value kept in an `HttpOnly` cookie (the signed double-submit pattern, bound to a
- *   pre-session cookie, so that it protects the login form too), sent back in a form field or a header.
+ * - a token: `<nonce>.<HMAC>` of a random nonce kept in an `HttpOnly` cookie (the signed double-submit pattern, so
+ *   that it protects the login form too) and, once the request carries a session cookie, of that session: a token
+ *   minted before login, or for another session, is refused. It is sent back in a form field or a header.
+ *
+ * The checks go around authentication, never inside it: `Csrf.middleware()(AuthenticationMiddleware(router))`, so
+ * that a forged form is refused before a backend hashes a password. The other nesting does not compile when the
+ * router's handlers read the user (or are guarded by `requires`).
  *
  * @since 0.2.0
  */
@@ -21,10 +26,14 @@ import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { KeyObject } from "node:crypto"
-import { createHmac, createSecretKey, randomBytes, timingSafeEqual } from "node:crypto"
+import { createSecretKey, randomBytes } from "node:crypto"
+import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
+import { isSameOrigin, isSecureCookie } from "./internal/client.js"
+import { readContext } from "./internal/context.js"
+import * as csrfToken from "./internal/csrfToken.js"
 import type { PayloadTooLarge } from "./internal/form.js"
 import { isUrlEncoded, readUrlParams } from "./internal/form.js"
-import { isTls } from "./internal/tls.js"
+import { Session } from "./Session.js"
 
 /**
  * A state-changing request that another site's page sent (`Sec-Fetch-Site: cross-site` or `same-site`, or an
@@ -57,8 +66,9 @@ export class CrossSiteRequest extends Schema.TaggedError<CrossSiteRequest>("effe
 }
 
 /**
- * A state-changing request without the CSRF token of its cookie (no cookie, no token, or a token that does not
- * match): 403 `text/plain`, asking to reload the form (which sets a cookie and a token that match).
+ * A state-changing request without the CSRF token of its cookie and session (no cookie, two cookies of the name, no
+ * token, a token of another cookie, or of another session): 403 `text/plain`, asking to reload the form (which sets
+ * a cookie and a token that match).
  *
  * @since 0.2.0
  * @category errors
@@ -66,8 +76,12 @@ export class CrossSiteRequest extends Schema.TaggedError<CrossSiteRequest>("effe
 export class InvalidToken extends Schema.TaggedError<InvalidToken>("effect-auth/InvalidCsrfToken")(
   "CsrfError",
   {
-    /** Which part was wrong, for logs. */
-    reason: Schema.Literal("no cookie", "no token", "mismatch")
+    /**
+     * Which part was wrong, for logs: `"two cookies"` when the request carries two cookies of the name (a sibling
+     * site tossed in its own: neither is trusted), `"other session"` for a token of this cookie minted for another
+     * session or before login.
+     */
+    reason: Schema.Literal("no cookie", "two cookies", "no token", "mismatch", "other session")
   },
   HttpApiSchema.annotations({ status: 403, description: "A missing or invalid CSRF token" })
 ) implements HttpServerRespondable.Respondable {
@@ -120,7 +134,13 @@ export interface Options {
    * start: enough for one instance; several instances behind one site need the same key, from the environment.
    */
   readonly secret?: Redacted.Redacted<string> | undefined
-  /** The cookie's name (default `"csrf"`); over HTTPS it gets the `__Host-` prefix (`Secure`, `Path=/`, no domain). */
+  /**
+   * The cookie's name (default `"csrf"`). When the cookie is `Secure` it gets the `__Host-` prefix, which a browser
+   * accepts only from the host itself, `Secure`, for `Path=/` and without `Domain`, so that no sibling site can set
+   * it; only that name is read then. Over plain HTTP, `http://localhost` included, the cookie is not `Secure` and
+   * keeps the plain name: Chromium and Firefox would take a `__Host-` cookie from `http://localhost`, but Safari drops
+   * `Secure` cookies there, and cookies do not tell ports apart, so that any local server could set it anyway.
+   */
   readonly cookieName?: string | undefined
   /** The form field that carries the token (default `"csrf_token"`). */
   readonly fieldName?: string | undefined
@@ -156,8 +176,8 @@ export declare namespace Csrf {
     /** The header that carries the token. */
     readonly headerName: string
     /**
-     * The token for the request's forms: the HMAC of its cookie, or of a new random value whose cookie is then set
-     * on the response (whatever the handler answers).
+     * The token for the request's forms: `<nonce>.<HMAC>` of its cookie's nonce (or of a new one whose cookie is
+     * then set on the response, whatever the handler answers) and of its session cookie, if it has one.
      */
     readonly token: Effect.Effect<string, never, HttpServerRequest.HttpServerRequest>
     /** The origin check alone (`Sec-Fetch-Site`, else `Origin`). */
@@ -176,13 +196,8 @@ export declare namespace Csrf {
 
 // HMAC-SHA256's own output length: a shorter key is easier to guess than the tokens it makes (RFC 2104 §3)
 const minSecretBytes = 32
-// 32 random bytes: beyond guessing, as many as the HMAC that covers them; 43 base64url characters
-const nonceBytes = 32
-const tokenPattern = /^[A-Za-z0-9_-]{43}$/
 // text fields only; a larger form has no business carrying a token
 const defaultMaxFormBytes = 64 * 1024
-// distinguishes these MACs from any other use of the same key
-const domain = "effect-auth/csrf\u0000"
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE"])
 
@@ -195,12 +210,19 @@ const toKey = (secret: Redacted.Redacted<string> | undefined): KeyObject => {
   return createSecretKey(bytes)
 }
 
-const hostOf = (origin: string): string | undefined => {
-  try {
-    return new URL(origin).host
-  } catch {
-    return undefined
-  }
+// What binds a token to a session, read before authentication runs (this check goes around it, so that a forged form
+// costs no password hash and no store read): the value of the session cookie, as the `Session` service in the
+// request's context names it, or `undefined` for a request without one (or an app without `Session`).
+// - The whole value, not the session id alone: an id is public (logged, listed by `sessions list`), so a token bound
+//   to it could be minted by anyone who sends `<victim's id>.<anything>` and asks for a form; the value also holds the
+//   session's 32-byte secret (and its signature, when `Session` signs), which only the victim's browser has.
+// - Unverified here: a forged or stale cookie only yields a token bound to that forged value, which opens nothing,
+//   since authentication then refuses the cookie; and the token and the check read the same cookie, so they agree.
+// - It costs one context lookup and an HMAC over some 100 more bytes; no store read. Login and logout still set a new
+//   nonce, so that a token of the anonymous page before them is refused after, on both counts.
+const sessionOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest) => {
+  const session = Context.getOption(context as Context.Context<Session>, Session)
+  return session._tag === "None" ? undefined : request.cookies[session.value.cookieName]
 }
 
 /**
@@ -225,8 +247,10 @@ export const make = (options: Options = {}): Csrf.Service => {
     const checked = Cookies.makeCookie(cookieName, "", base)
     if (checked._tag === "Left") throw new Error(`Csrf: invalid cookie name (${checked.left.reason})`)
   }
-  const isSecure = (request: HttpServerRequest.HttpServerRequest) => secure === "auto" ? isTls(request) : secure
-  const mac = (nonce: string) => createHmac("sha256", key).update(domain + nonce, "latin1").digest("base64url")
+  // the `__Host-` name whenever the cookie is `Secure` (see `Options.cookieName`)
+  const isSecure = (request: HttpServerRequest.HttpServerRequest) =>
+    secure === "auto" ? isSecureCookie(request) : secure
+  const cookieNameOf = (request: HttpServerRequest.HttpServerRequest) => isSecure(request) ? names.secure : names.plain
   // the nonce minted for a request that came without a cookie, so that two forms of one page get one token
   const minted = new WeakMap<object, string>()
   const keyOf = (request: HttpServerRequest.HttpServerRequest): object =>
@@ -242,18 +266,20 @@ export const make = (options: Options = {}): Csrf.Service => {
       : HttpServerResponse.unsafeSetCookie(response, names.plain, nonce, cookieOptions.plain)
 
   const nonceOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
-    const nonce = request.cookies[isSecure(request) ? names.secure : names.plain]
-    return nonce !== undefined && tokenPattern.test(nonce) ? nonce : undefined
+    const nonce = request.cookies[cookieNameOf(request)]
+    return nonce !== undefined && csrfToken.isNonce(nonce) ? nonce : undefined
   }
 
-  const token = Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+  const token = readContext((context) => {
+    const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+    const session = sessionOf(context, request)
     const nonce = nonceOf(request) ?? minted.get(keyOf(request))
-    if (nonce !== undefined) return Effect.succeed(mac(nonce))
-    const fresh = randomBytes(nonceBytes).toString("base64url")
+    if (nonce !== undefined) return Effect.succeed(csrfToken.sign(key, nonce, session))
+    const fresh = csrfToken.makeNonce()
     minted.set(keyOf(request), fresh)
     return Effect.as(
       HttpApp.appendPreResponseHandler((request, response) => Effect.succeed(setCookie(request, response, fresh))),
-      mac(fresh)
+      csrfToken.sign(key, fresh, session)
     )
   })
 
@@ -269,25 +295,31 @@ export const make = (options: Options = {}): Csrf.Service => {
     }
     // no browser page sent it (curl, a server), or a browser too old to say: the token decides
     if (origin === undefined) return Effect.void
-    const host = request.headers["host"]
-    return host !== undefined && hostOf(origin.toLowerCase()) === host.toLowerCase()
+    // scheme, host and port, as the browser would compare them
+    return isSameOrigin(request, origin.toLowerCase())
       ? Effect.void
       : Effect.fail(new CrossSiteRequest({ source: `Origin: ${origin}` }))
   }
 
   const checkToken = (
+    context: Context.Context<never>,
     request: HttpServerRequest.HttpServerRequest
   ): Effect.Effect<void, InvalidToken | PayloadTooLarge> => {
+    // two cookies of the name: the platform's parser keeps the first, which a sibling site that tossed in its own
+    // (with a longer `Path`, sent first) would choose. Neither is trusted: refused, whichever the token matches. It
+    // cannot happen to a `__Host-` cookie (one per host), only to a plain one, over HTTP.
+    const count = csrfToken.countCookies(request.headers["cookie"], cookieNameOf(request))
+    if (count === 2) return Effect.fail(new InvalidToken({ reason: "two cookies" }))
     const nonce = nonceOf(request)
     if (nonce === undefined) return Effect.fail(new InvalidToken({ reason: "no cookie" }))
-    const expected = Buffer.from(mac(nonce), "latin1")
-    const compare = (given: string | null | undefined): Effect.Effect<void, InvalidToken> =>
-      given === null || given === undefined || given === ""
-        ? Effect.fail(new InvalidToken({ reason: "no token" }))
-        // 43 ASCII characters both, or no match: the comparison takes the same time whatever the token holds
-        : tokenPattern.test(given) && timingSafeEqual(Buffer.from(given, "latin1"), expected)
-        ? Effect.void
-        : Effect.fail(new InvalidToken({ reason: "mismatch" }))
+    const session = sessionOf(context, request)
+    const compare = (given: string | null | undefined): Effect.Effect<void, InvalidToken> => {
+      if (given === null || given === undefined || given === "") {
+        return Effect.fail(new InvalidToken({ reason: "no token" }))
+      }
+      const verdict = csrfToken.verify(key, given, nonce, session)
+      return verdict === "valid" ? Effect.void : Effect.fail(new InvalidToken({ reason: verdict }))
+    }
     const header = request.headers[headerName]
     if (header !== undefined || !isUrlEncoded(request)) return compare(header)
     return Effect.flatMap(readUrlParams(request, maxFormBytes), (params) => compare(params.get(fieldName)))
@@ -298,14 +330,14 @@ export const make = (options: Options = {}): Csrf.Service => {
     headerName,
     token,
     checkOrigin: Effect.flatMap(HttpServerRequest.HttpServerRequest, checkOriginOf),
-    check: Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => Effect.zipRight(checkOriginOf(request), checkToken(request))
-    ),
+    check: readContext((context) => {
+      const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
+      return Effect.zipRight(checkOriginOf(request), checkToken(context, request))
+    }),
     rotate: (response) =>
       Effect.map(
         HttpServerRequest.HttpServerRequest,
-        (request) => setCookie(request, response, randomBytes(nonceBytes).toString("base64url"))
+        (request) => setCookie(request, response, csrfToken.makeNonce())
       )
   }
 }
@@ -361,17 +393,38 @@ export interface MiddlewareOptions {
 }
 
 /**
+ * What {@link middleware} accepts: any app whose handlers need no user, such as one already authenticated
+ * (`AuthenticationMiddleware(router)`, whose requirements no longer hold `CurrentUser` or `CurrentCredentials`).
+ * An app that still needs them would be authenticated outside the CSRF checks, so that a forged form would cost a
+ * password hash before its refusal, and a malformed `Authorization` header would get 400 instead of 403: its type
+ * gets a property it lacks, named after the fix, and does not compile.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type OutsideAuthentication<R> = [Extract<R, CurrentUser | CurrentCredentials>] extends [never] ? unknown
+  : { readonly "Csrf.middleware goes around AuthenticationMiddleware, not inside it": never }
+
+/**
  * Checks every state-changing request (not GET, HEAD, OPTIONS or TRACE) before the app sees it: the origin, then
  * the token (but for `exempt` requests). Refusals render themselves: 403 for either check, 413 for a form too large
  * to look into.
  *
+ * It goes around authentication: a forged form is then refused before any backend runs (no password hashed, no
+ * store read), and a state-changing request gets the CSRF check's 403 whatever its `Authorization` header holds.
+ * Given an app whose handlers still need the user (the other nesting), it does not compile (see
+ * {@link OutsideAuthentication}).
+ *
  * @example
  * ```ts
- * import { AuthenticationMiddleware } from "effect-auth"
+ * import { AuthenticationMiddleware, CurrentUser } from "effect-auth"
  * import * as Csrf from "effect-auth/Csrf"
  * import { HttpRouter, HttpServerResponse } from "@effect/platform"
+ * import { Effect } from "effect"
  *
- * const router = HttpRouter.empty.pipe(HttpRouter.post("/logout", HttpServerResponse.text("bye")))
+ * const router = HttpRouter.empty.pipe(
+ *   HttpRouter.post("/logout", Effect.map(CurrentUser, (user) => HttpServerResponse.text(`bye, ${user.displayName}`)))
+ * )
  * const app = Csrf.middleware()(AuthenticationMiddleware(router))
  * ```
  *
@@ -381,7 +434,7 @@ export interface MiddlewareOptions {
 export const middleware = (options: MiddlewareOptions = {}) => {
   const exempt = options.exempt
   return <E, R>(
-    app: HttpApp.Default<E, R>
+    app: HttpApp.Default<E, R> & OutsideAuthentication<R>
   ): HttpApp.Default<E | CsrfError | PayloadTooLarge, R | Csrf | HttpServerRequest.HttpServerRequest> =>
     Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
       if (safeMethods.has(request.method)) return app

@@ -7,12 +7,13 @@
  */
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import type * as Option from "effect/Option"
+import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AuthCredentials } from "./AuthCredentials.js"
@@ -27,7 +28,7 @@ import { Forbidden, LoginRedirect, Unauthorized } from "./PermissionDenied.js"
 import * as Session from "./Session.js"
 import type { SessionStoreError } from "./SessionStore.js"
 import type * as Throttle from "./Throttle.js"
-import type { User } from "./User.js"
+import type { Scope, User } from "./User.js"
 
 /**
  * A path on this site for a `next` a client sent (a login form's, a query's): one `/` then anything but another
@@ -154,9 +155,11 @@ export const readForm = (
 }
 
 /**
- * Runs a login form's password check through a throttle (`Throttle.make`): counted against `username` and the
- * request's client address, in the store Basic's `throttle` counts in, and refused with `TooManyRequests` (429,
- * `Retry-After`) before the check runs once either has failed too often. `None` from the check is a failure.
+ * Runs a login form's password check through a throttle (`Throttle.make`), in the store Basic's `throttle` counts
+ * in: a browser with a device cookie for `username` counts against that cookie alone, any other client against
+ * `username` and the request's client address; past a limit, `TooManyRequests` (429, `Retry-After`) before the
+ * check runs. `None` from the check is a failure. A success sets a new device cookie for `username` on the response
+ * (unless the guard has `deviceCookie: false`), so that this browser keeps logging in whatever others try.
  *
  * @example
  * ```ts
@@ -192,10 +195,19 @@ export const throttled: {
 } = dual(
   3,
   <A, E, R>(attempt: Effect.Effect<Option.Option<A>, E, R>, guard: Throttle.Guard, username: string) =>
-    Effect.flatMap(
-      HttpServerRequest.HttpServerRequest,
-      (request) => guard(username, request.remoteAddress, attempt)
-    )
+    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
+      if (guard.deviceCookie._tag === "None") return guard(username, request.remoteAddress, attempt)
+      const device = guard.deviceCookie.value
+      const client = { address: request.remoteAddress, deviceCookie: Option.getOrUndefined(device.read(request)) }
+      // a success sets a new device cookie on whatever response the handler then gives (the login's 303)
+      return Effect.tap(
+        guard(username, client, attempt),
+        (result) =>
+          result._tag === "Some"
+            ? HttpApp.appendPreResponseHandler((request, response) => device.set(request, response, username))
+            : Effect.void
+      )
+    })
 )
 
 /**
@@ -204,7 +216,7 @@ export const throttled: {
  */
 export interface LoginOptions {
   readonly user: User
-  readonly scopes?: AuthCredentials | ReadonlyArray<string> | undefined
+  readonly scopes?: AuthCredentials | ReadonlyArray<Scope> | undefined
   /** Where to send the user: made safe here again (see {@link safeNext}); `/` by default. */
   readonly next?: string | undefined
   /**

@@ -288,7 +288,8 @@ const queuePerHash = 2
 // 1024 entries of about 150 bytes: a client that sends its password on every request hashes once per TTL
 const defaultCacheSize = 1024
 // the entry is tied to the stored hash, so a password change takes effect at once: the TTL only bounds how long a
-// success is remembered (a disabled account is the `verify` caller's lookup, which still runs on every request)
+// success is remembered (a disabled account is the `verify` caller's lookup, which still runs on every request). A
+// refresh re-verifies the same pair (the same stored hash), so it cannot bring back a password the user changed
 const defaultCacheTtl = Duration.minutes(5)
 
 /**
@@ -300,7 +301,10 @@ const defaultCacheTtl = Duration.minutes(5)
 export interface VerifierOptions {
   /** How many accepted passwords to remember: 1024 unless given; 0 remembers none. */
   readonly cacheSize?: number | undefined
-  /** How long an accepted password is remembered: 5 minutes unless given. */
+  /**
+   * How long an accepted password is remembered: 5 minutes unless given. A request in the last fifth of that is
+   * answered from memory and re-verifies the password in the background, once, to extend it.
+   */
   readonly cacheTtl?: Duration.DurationInput | undefined
   /** How many hashes may run at once: one per core, at most the libuv thread pool's size less one, unless given. */
   readonly concurrency?: number | undefined
@@ -349,6 +353,10 @@ export declare namespace Verifier {
  * never the password, nor anything that can be checked offline against one. Since the stored hash carries its own
  * salt, a password change (a new stored hash) is never answered from memory. Wrong passwords are not remembered, so
  * a flood of them cannot push the right ones out.
+ *
+ * A remembered password is re-verified ahead of its expiry: the first request in the last fifth of `cacheTtl` starts
+ * one hash in the background and is answered from memory, as are the client's other requests meanwhile; its success
+ * extends the entry, so a client that keeps coming never waits for a hash again.
  *
  * @since 0.2.0
  * @category tags

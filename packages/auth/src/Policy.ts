@@ -10,7 +10,7 @@ import * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import type { AuthCredentials } from "./AuthCredentials.js"
 import { failing, hasChecks } from "./internal/policy.js"
-import type { BaseUser, RequestUser } from "./User.js"
+import type { BaseUser, RequestUser, Scope as AppScope } from "./User.js"
 
 /**
  * @since 0.1.0
@@ -58,7 +58,7 @@ const node = <Tag extends string>(tag: Tag) => {
  * @since 0.1.0
  * @category models
  */
-export class Scope extends node("Scope")<{ readonly scope: string }> {
+export class Scope extends node("Scope")<{ readonly scope: AppScope }> {
   declare readonly [TypeId]: TypeId
 }
 
@@ -150,10 +150,12 @@ export class Check<R = never> extends node("Check")<{
 export const isPolicy = (u: unknown): u is Policy<unknown> => hasProperty(u, TypeId)
 
 /**
+ * One scope, exactly: one of the app's scopes once it declares them in `Register` (a typo does not compile).
+ *
  * @since 0.1.0
  * @category constructors
  */
-export const scope = (scope: string): Scope => new Scope({ scope })
+export const scope = (scope: AppScope): Scope => new Scope({ scope })
 
 /**
  * All of `scopes`: what `requires(scopes)` means.
@@ -161,7 +163,7 @@ export const scope = (scope: string): Scope => new Scope({ scope })
  * @since 0.1.0
  * @category constructors
  */
-export const scopes = (scopes: string | Iterable<string>): All =>
+export const scopes = (scopes: AppScope | Iterable<AppScope>): All =>
   new All({ policies: Data.array(typeof scopes === "string" ? [scope(scopes)] : Array.from(scopes, scope)) })
 
 /**

@@ -19,6 +19,7 @@ import { withNext } from "./internal/redirect.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
 import { Forbidden, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
 import * as Policy from "./Policy.js"
+import type { Scope } from "./User.js"
 
 /**
  * @since 0.1.0
@@ -57,7 +58,8 @@ export type Denial<O> =
   | (O extends { readonly status: 404 } ? HttpServerError.RouteNotFound : never)
 
 /**
- * What `requires` accepts: one scope (never split), all of several scopes, or a `Policy`.
+ * What `requires` accepts: one scope (never split), all of several scopes, or a `Policy`. The scopes are the app's
+ * `Scope`s: once it declares them in `Register`, an unknown one does not compile.
  *
  * @since 0.1.0
  * @category models
@@ -71,9 +73,9 @@ export type Requirement = internal.Requirement
  * @category predicates
  */
 export const hasRequiredScope: {
-  (scopes: string | ReadonlyArray<string>): (credentials: AuthCredentials) => boolean
-  (credentials: AuthCredentials, scopes: string | ReadonlyArray<string>): boolean
-} = dual(2, (credentials: AuthCredentials, scopes: string | ReadonlyArray<string>): boolean => {
+  (scopes: Scope | ReadonlyArray<Scope>): (credentials: AuthCredentials) => boolean
+  (credentials: AuthCredentials, scopes: Scope | ReadonlyArray<Scope>): boolean
+} = dual(2, (credentials: AuthCredentials, scopes: Scope | ReadonlyArray<Scope>): boolean => {
   if (typeof scopes === "string") return credentials.has(scopes)
   for (let i = 0; i < scopes.length; i++) {
     if (!credentials.has(scopes[i]!)) return false

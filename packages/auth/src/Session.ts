@@ -15,7 +15,6 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
-import { hasProperty } from "effect/Predicate"
 import * as Redacted from "effect/Redacted"
 import type { KeyObject } from "node:crypto"
 import { createHmac, createSecretKey, timingSafeEqual } from "node:crypto"
@@ -23,9 +22,10 @@ import { AuthCredentials } from "./AuthCredentials.js"
 import type { AuthResult, WebSocketOrigins } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import { ServiceUnavailable } from "./AuthenticationError.js"
+import { isSecureCookie } from "./internal/client.js"
 import type { SessionStoreError, SessionStoreService, StoredSession } from "./SessionStore.js"
 import { SessionStore } from "./SessionStore.js"
-import type { User } from "./User.js"
+import type { Scope, User } from "./User.js"
 import { SimpleUser } from "./User.js"
 
 /**
@@ -107,7 +107,7 @@ export declare namespace Session {
     readonly login: (
       response: HttpServerResponse.HttpServerResponse,
       user: User,
-      scopes?: AuthCredentials | ReadonlyArray<string>
+      scopes?: AuthCredentials | ReadonlyArray<Scope>
     ) => Effect.Effect<HttpServerResponse.HttpServerResponse, SessionStoreError, HttpServerRequest.HttpServerRequest>
     /** Logs out: revokes the request's session and expires the cookie on the response. */
     readonly logout: (
@@ -213,22 +213,6 @@ export const verify: {
     Option.fromNullable(verifyWith(toKeys(secret), signed))
 )
 
-const forwardedHttps = (header: string | undefined): boolean => {
-  if (header === undefined) return false
-  const comma = header.indexOf(",")
-  return (comma === -1 ? header : header.slice(0, comma)).trim().toLowerCase() === "https"
-}
-
-const isTls = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  if (forwardedHttps(request.headers["x-forwarded-proto"])) return true
-  const source = request.source
-  // Node's IncomingMessage over a TLSSocket
-  if (hasProperty(source, "socket") && hasProperty(source.socket, "encrypted")) return source.socket.encrypted === true
-  // a web Request (Bun, Deno, workers)
-  if (typeof Request !== "undefined" && source instanceof Request) return source.url.startsWith("https:")
-  return false
-}
-
 const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
   scopes === undefined ? [] : scopes instanceof AuthCredentials ? scopes.scopes : Object.freeze(Array.from(scopes))
 
@@ -282,7 +266,7 @@ export const make = <R = never>(
   const setOptions = { secure: { ...base, maxAge, secure: true }, plain: { ...base, maxAge, secure: false } }
   const expireOptions = { secure: { ...base, secure: true }, plain: { ...base, secure: false } }
   const isSecure = (request: HttpServerRequest.HttpServerRequest): boolean =>
-    secure === "auto" ? isTls(request) : secure
+    secure === "auto" ? isSecureCookie(request) : secure
   // the token in a cookie value: the value itself, or what its signature covers
   const tokenOf = keys === undefined
     ? (value: string | undefined) => value
@@ -326,7 +310,13 @@ export const make = <R = never>(
                 (user): AuthResult =>
                   user._tag === "None"
                     ? Option.none()
-                    : Option.some([new AuthCredentials(session.value.scopes, sessionMethod), user.value] as const)
+                    // the store holds what `login` granted, which were the app's scopes
+                    : Option.some(
+                      [
+                        new AuthCredentials(session.value.scopes as ReadonlyArray<Scope>, sessionMethod),
+                        user.value
+                      ] as const
+                    )
               )
             }),
             // a store that cannot be reached is a fault the client can retry, never a refusal: logged here, 503 there
@@ -407,7 +397,7 @@ export class Session extends Context.Tag("effect-auth/Session")<Session, Session
  * @category accessors
  */
 export const login: {
-  (user: User, scopes?: AuthCredentials | ReadonlyArray<string>): (
+  (user: User, scopes?: AuthCredentials | ReadonlyArray<Scope>): (
     response: HttpServerResponse.HttpServerResponse
   ) => Effect.Effect<
     HttpServerResponse.HttpServerResponse,
@@ -417,7 +407,7 @@ export const login: {
   (
     response: HttpServerResponse.HttpServerResponse,
     user: User,
-    scopes?: AuthCredentials | ReadonlyArray<string>
+    scopes?: AuthCredentials | ReadonlyArray<Scope>
   ): Effect.Effect<
     HttpServerResponse.HttpServerResponse,
     SessionStoreError,
@@ -425,7 +415,7 @@ export const login: {
   >
 } = dual(
   (args) => HttpServerResponse.isServerResponse(args[0]),
-  (response: HttpServerResponse.HttpServerResponse, user: User, scopes?: AuthCredentials | ReadonlyArray<string>) =>
+  (response: HttpServerResponse.HttpServerResponse, user: User, scopes?: AuthCredentials | ReadonlyArray<Scope>) =>
     Effect.flatMap(Session, (session) => session.login(response, user, scopes))
 )
 

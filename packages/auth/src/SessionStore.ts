@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
@@ -12,6 +13,7 @@ import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
+import { ServiceUnavailable } from "./AuthenticationError.js"
 
 /**
  * One session as a store keeps it (times in milliseconds since the epoch, read from Effect's `Clock`, so that
@@ -53,9 +55,10 @@ export interface NewSession {
 }
 
 /**
- * A store could not be read or written (a database down, a query refused). It never leaves the process: the
+ * A store could not be read or written (a database down, a query refused). Its cause never leaves the process: the
  * session backend logs it and answers `ServiceUnavailable` (503, `Retry-After`: the client may retry), and
- * `login`/`logout` leave it in the handler's error channel.
+ * `login`/`logout` leave it in the handler's error channel, where, left unhandled, it answers as `ServiceUnavailable`
+ * does rather than with an empty 500.
  *
  * @since 0.1.0
  * @category errors
@@ -63,7 +66,12 @@ export interface NewSession {
 export class SessionStoreError extends Data.TaggedError("SessionStoreError")<{
   readonly message: string
   readonly cause?: unknown
-}> {}
+}> implements HttpServerRespondable.Respondable {
+  /** @since 0.3.0 */
+  [HttpServerRespondable.symbol]() {
+    return new ServiceUnavailable({ reason: this.message, retryAfter: 1 })[HttpServerRespondable.symbol]()
+  }
+}
 
 /**
  * The store's operations. `authenticate` is the per-request one: a store answers only sessions that exist, are not

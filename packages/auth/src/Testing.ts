@@ -4,13 +4,16 @@
  *
  * @since 0.1.0
  */
+import type * as HttpApi from "@effect/platform/HttpApi"
+import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpRouter from "@effect/platform/HttpRouter"
+import * as HttpServer from "@effect/platform/HttpServer"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as FastCheck from "effect/FastCheck"
-import type * as Layer from "effect/Layer"
+import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Runtime from "effect/Runtime"
 import type * as Scope from "effect/Scope"
@@ -20,7 +23,7 @@ import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
 import { SimpleUser, UnauthenticatedUser } from "./User.js"
-import type { User } from "./User.js"
+import type { Scope as AppScope, User } from "./User.js"
 
 /**
  * Who a test acts as: a user and the scopes granted, or anonymous. Every principal has a `user` and `credentials`
@@ -51,7 +54,7 @@ export const anonymous: Principal = {
  * @since 0.1.0
  * @category constructors
  */
-export const principal = (user: User | string, scopes: Iterable<string> = []): Principal => ({
+export const principal = (user: User | string, scopes: Iterable<AppScope> = []): Principal => ({
   _tag: "User",
   user: typeof user === "string" ? new SimpleUser(user) as unknown as User : user,
   credentials: new AuthCredentials(scopes)
@@ -190,7 +193,8 @@ export interface LayerOptions {
 }
 
 /**
- * A backend that answers `principal` for every request: serve a whole app (middleware included) as that user.
+ * A backend that answers `principal` for every request: serve a whole app (middleware included) as that user. An
+ * `HttpApi` app takes its backend when its Layer is built: provide this one where the app provides its own.
  *
  * @since 0.1.0
  * @category layers
@@ -219,10 +223,11 @@ export const arbitraryUser: FastCheck.Arbitrary<SimpleUser> = FastCheck
  * @since 0.1.0
  * @category arbitraries
  */
-export const arbitraryCredentials = (scopes?: ReadonlyArray<string>): FastCheck.Arbitrary<AuthCredentials> =>
+export const arbitraryCredentials = (scopes?: ReadonlyArray<AppScope>): FastCheck.Arbitrary<AuthCredentials> =>
   (scopes === undefined
     ? FastCheck.uniqueArray(FastCheck.string({ minLength: 1, maxLength: 12 }), { maxLength: 6 })
-    : FastCheck.subarray([...scopes])).map((granted) => new AuthCredentials(granted))
+    // random names stand for scopes the app may not have declared: what a foreign token could carry
+    : FastCheck.subarray([...scopes])).map((granted) => new AuthCredentials(granted as ReadonlyArray<AppScope>))
 
 /**
  * @since 0.2.0
@@ -235,7 +240,7 @@ export interface ArbitraryPrincipalOptions {
    */
   readonly users?: ReadonlyArray<User> | FastCheck.Arbitrary<User> | undefined
   /** The scopes to grant subsets of. By default, short random names. */
-  readonly scopes?: ReadonlyArray<string> | undefined
+  readonly scopes?: ReadonlyArray<AppScope> | undefined
   /** Whether anonymous is drawn too (default `true`). */
   readonly anonymous?: boolean | undefined
 }
@@ -248,7 +253,7 @@ export interface ArbitraryPrincipalOptions {
  * @category arbitraries
  */
 export const arbitraryPrincipal = (
-  options?: ReadonlyArray<string> | ArbitraryPrincipalOptions
+  options?: ReadonlyArray<AppScope> | ArbitraryPrincipalOptions
 ): FastCheck.Arbitrary<Principal> => {
   const { anonymous: withAnonymous = true, scopes, users }: ArbitraryPrincipalOptions = options === undefined
     ? {}
@@ -274,8 +279,9 @@ const fromUsers = (users: ReadonlyArray<User>): FastCheck.Arbitrary<User> => {
   return FastCheck.constantFrom(...users)
 }
 
-const isScopes = (options: ReadonlyArray<string> | ArbitraryPrincipalOptions): options is ReadonlyArray<string> =>
-  Array.isArray(options)
+const isScopes = (
+  options: ReadonlyArray<AppScope> | ArbitraryPrincipalOptions
+): options is ReadonlyArray<AppScope> => Array.isArray(options)
 
 /**
  * The `"METHOD /path"` of every route of a router, for {@link accessTable}. Path parameters stay as written
@@ -288,51 +294,125 @@ export const routesOf = <E, R>(router: HttpRouter.HttpRouter<E, R>): ReadonlyArr
   Array.from(router.routes, (route) => `${route.method === "*" ? "GET" : route.method} ${route.path}`)
 
 /**
+ * @since 0.3.0
+ * @category models
+ */
+export interface AccessTableOptions {
+  /** The rows: `"METHOD /path"` (or `"/path"`, a GET), path parameters with sample values (`"PUT /articles/1"`). */
+  readonly routes: ReadonlyArray<string>
+  /** The columns: a name for each principal. */
+  readonly principals: Readonly<Record<string, Principal>>
+  /**
+   * The app's `WWW-Authenticate` challenge(s), so that anonymous denials are 401s as in the app. By default, those
+   * of the `AuthenticationBackend` in the context if there is one (provide the app's backend Layer); else none.
+   */
+  readonly challenge?: string | ReadonlyArray<string> | undefined
+}
+
+/**
  * The status each principal gets on each route: `{ "GET /dashboard": { anonymous: 403, alice: 200 } }`. The
- * requests run in memory through the whole app (middleware, routing, `requires`), each principal through a
- * backend that answers it (run it with the app's own backend Layer provided to keep that backend's challenges, and
- * so its 401s; only the authentication itself is replaced). Snapshot the table (`expect(table).toMatchInlineSnapshot()`), and any change to who may
- * reach what shows up as a failing test.
+ * requests run in memory through the whole app (middleware, routing, `requires`), each principal through a stand-in
+ * backend that answers it; the app's challenges (from `challenge`, or the backend Layer provided) are kept, so are
+ * its 401s. Snapshot the table (`expect(table).toMatchInlineSnapshot()`), and any change to who may reach what shows
+ * up as a failing test.
+ *
+ * The app is an `HttpApp` (an `HttpRouter`, the app of an `HttpLayerRouter`), whose middleware reads the backend
+ * per request, or the `Layer` of an `HttpApi` without its backend (the Layer given to `HttpApiBuilder.serve()`,
+ * before `Layer.provide(BackendLive)`), built once per principal around the stand-in: an `HttpApi` middleware takes
+ * its backend when its Layer is built. It dies when no request of the table reaches the stand-in, which would
+ * otherwise show the app's own backend (or no authentication at all) as if it were the principals'. A row may be
+ * answered before authentication (a CSRF check refuses a POST without a token), a whole table not.
  *
  * @since 0.1.0
  * @category testing
  */
-export const accessTable = <E, R>(
-  app: HttpApp.Default<E, R>,
-  options: {
-    readonly routes: ReadonlyArray<string>
-    readonly principals: Readonly<Record<string, Principal>>
-  }
-): Effect.Effect<
-  Record<string, Record<string, number>>,
-  never,
-  Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>
-> =>
-  Effect.gen(function*() {
-    const runtime = yield* Effect.runtime<
-      Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>
-    >()
-    // the app's own backend, when one is provided, keeps its challenges (and so its 401s): only who is
-    // authenticated is replaced
-    const own = yield* Effect.serviceOption(AuthenticationBackend)
-    const challenge = own._tag === "Some" ? own.value.challenges : []
+export const accessTable: {
+  <LE, LR>(
+    api: Layer.Layer<HttpApi.Api, LE, LR>,
+    options: AccessTableOptions
+  ): Effect.Effect<Record<string, Record<string, number>>, LE, Exclude<LR, AuthenticationBackend | Scope.Scope>>
+  <E, R>(
+    app: HttpApp.Default<E, R>,
+    options: AccessTableOptions
+  ): Effect.Effect<
+    Record<string, Record<string, number>>,
+    never,
+    Exclude<R, AuthenticationBackend | HttpServerRequest.HttpServerRequest | Scope.Scope>
+  >
+} = (
+  app: HttpApp.Default<unknown, unknown> | Layer.Layer<HttpApi.Api, unknown, unknown>,
+  options: AccessTableOptions
+): any =>
+  Effect.scoped(Effect.gen(function*() {
+    const runtime = yield* Effect.runtime<never>()
+    // the app's own challenges (and so its 401s): only who is authenticated is replaced
+    const given = options.challenge
+    const challenge = given !== undefined
+      ? given
+      : Option.match(Context.getOption(runtime.context, AuthenticationBackend), {
+        onNone: () => [],
+        onSome: (backend) => backend.challenges
+      })
+    // what an HttpApi app may use (HttpPlatform, FileSystem, Path, Etag): the caller's, else platform-neutral ones
+    const defaults = Layer.isLayer(app) ? yield* Layer.build(HttpServer.layerContext) : Context.empty()
+    let consulted = false
+    const handlers: Array<readonly [string, (request: Request) => Promise<Response>]> = []
+    for (const [name, principal] of Object.entries(options.principals)) {
+      const answer = authenticateAs(principal)
+      const standIn = AuthenticationBackend.make(
+        Effect.suspend(() => {
+          consulted = true
+          return answer
+        }),
+        { challenge }
+      )
+      if (Layer.isLayer(app)) {
+        const context = yield* Layer.buildWithScope(
+          Layer.mergeAll(app, HttpApiBuilder.Router.Live, HttpApiBuilder.Middleware.layer).pipe(
+            Layer.provide(Layer.succeed(AuthenticationBackend, standIn))
+          ),
+          yield* Effect.scope
+        )
+        const httpApp = yield* Effect.provide(HttpApiBuilder.httpApp, context)
+        const built = Runtime.make({
+          context: Context.merge(Context.merge(defaults, runtime.context), context),
+          runtimeFlags: runtime.runtimeFlags,
+          fiberRefs: runtime.fiberRefs
+        })
+        handlers.push([name, HttpApp.toWebHandlerRuntime(built)(httpApp as HttpApp.Default<never, any>)])
+      } else {
+        handlers.push([
+          name,
+          HttpApp.toWebHandlerRuntime(Runtime.provideService(runtime, AuthenticationBackend, standIn))(
+            app as HttpApp.Default<unknown, any>
+          )
+        ])
+      }
+    }
     const table: Record<string, Record<string, number>> = {}
     for (const route of options.routes) {
       const space = route.indexOf(" ")
       const [method, path] = space === -1 ? ["GET", route] : [route.slice(0, space), route.slice(space + 1)]
       const row: Record<string, number> = {}
-      for (const [name, principal] of Object.entries(options.principals)) {
-        const handler = HttpApp.toWebHandlerRuntime(
-          Runtime.provideService(
-            runtime,
-            AuthenticationBackend,
-            AuthenticationBackend.make(authenticateAs(principal), { challenge })
-          )
-        )(app as HttpApp.Default<E, any>)
+      for (const [name, handler] of handlers) {
         const response = yield* Effect.promise(() => handler(new Request(`http://localhost${path}`, { method })))
         row[name] = response.status
       }
       table[route] = row
     }
+    // a row may be answered before authentication (a CSRF check refuses a POST without a token), a whole table not
+    if (!consulted && options.routes.length > 0 && handlers.length > 0) {
+      return yield* Effect.dieMessage(notConsulted(options.routes, Layer.isLayer(app)))
+    }
     return table
-  })
+  }))
+
+const notConsulted = (routes: ReadonlyArray<string>, api: boolean): string =>
+  `Testing.accessTable: no request (${routes.map((route) => JSON.stringify(route)).join(", ")}) reached the ` +
+  `stand-in backend, so the table would show ` +
+  `${api ? "" : "the app's own backend (an HttpApi app built with its backend) or "}no authentication at all, ` +
+  `not the principals. ` +
+  (api ? "" : "An HttpApi middleware takes its backend when its Layer is built: give accessTable the API's Layer " +
+    "without its backend (the Layer given to HttpApiBuilder.serve(), before Layer.provide(BackendLive)). ") +
+  `Or the routes are not behind the authentication middleware (an HttpApi group without .middleware(…), a path ` +
+  `no route matches).`

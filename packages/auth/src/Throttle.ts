@@ -1,16 +1,22 @@
 /**
- * Throttling failed logins: after too many failures for a username or from a client address in a window, further
- * attempts are refused with 429 before any password is hashed. Basic's `throttle` option and a login form's handler
- * ({@link make}) count in the same `ThrottleStore`, so a guesser gains nothing by switching from one to the other.
+ * Throttling failed logins, with OWASP's device cookies: a client that logged in as a user before (it holds a device
+ * cookie for that username) has a budget of its own, which nobody else's failures touch; every other client shares a
+ * per-username budget, however many addresses it uses, and per-address budgets (IPv6 by /64, /56 and /48). Past a
+ * budget, attempts are refused with 429 before any password is hashed. Basic's `throttle` option and a login form's
+ * handler ({@link make}) count in the same `ThrottleStore`, so a guesser gains nothing by switching from one to the
+ * other.
  *
  * @since 0.2.0
  */
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import * as internal from "./internal/throttle.js"
 
@@ -23,7 +29,7 @@ import * as internal from "./internal/throttle.js"
 export { isTooManyRequests, TooManyRequests } from "./AuthenticationError.js"
 
 /**
- * The failures counted against a key in its current window, and when that window ends (epoch milliseconds).
+ * The attempts counted against a key in its current window, and when that window ends (epoch milliseconds).
  *
  * @since 0.2.0
  * @category models
@@ -45,13 +51,21 @@ export declare namespace ThrottleStore {
    */
   export interface Service {
     /**
-     * Counts one failure against `key`: a window of `window` opens at the first failure after the last one closed
-     * (a fixed window). Answers the count so far in the window and when it ends. Atomic, if shared.
+     * Counts one attempt against `key`, before it is checked: a window of `window` opens at the first attempt after
+     * the last one closed (a fixed window). Answers the count in the window, this attempt included, and when the
+     * window ends. Atomic, if shared: of N attempts at once, each sees a different count.
      */
     readonly hit: (key: string, window: Duration.Duration) => Effect.Effect<Count, ServiceUnavailable>
-    /** The failures counted against `key` in its open window: `{ count: 0 }` when none is open. */
+    /**
+     * Takes back one attempt counted by `hit` that turned out not to be a failure (a success, a server fault, an
+     * attempt refused by another key): the count goes down by one in the open window, never below 0. Atomic too.
+     *
+     * @since 0.3.0
+     */
+    readonly release: (key: string) => Effect.Effect<void, ServiceUnavailable>
+    /** The attempts counted against `key` in its open window: `{ count: 0 }` when none is open. */
     readonly get: (key: string) => Effect.Effect<Count, ServiceUnavailable>
-    /** Forgets `key`'s failures (a successful login). */
+    /** Forgets `key`'s count (a device's failures, once it logs in). */
     readonly reset: (key: string) => Effect.Effect<void, ServiceUnavailable>
   }
 }
@@ -103,6 +117,13 @@ export class ThrottleStore extends Context.Tag("effect-auth/ThrottleStore")<Thro
             if (counts.size > maxKeys) counts.delete(counts.keys().next().value!)
             return next
           }),
+        release: (key) =>
+          Effect.map(Clock.currentTimeMillis, (now) => {
+            const current = open(key, now)
+            if (current === undefined) return
+            if (current.count <= 1) counts.delete(key)
+            else counts.set(key, { count: current.count - 1, resetAt: current.resetAt })
+          }),
         get: (key) => Effect.map(Clock.currentTimeMillis, (now) => open(key, now) ?? none),
         reset: (key) =>
           Effect.sync(() => {
@@ -124,33 +145,116 @@ export class ThrottleStore extends Context.Tag("effect-auth/ThrottleStore")<Thro
 }
 
 /**
- * How many failures are allowed before attempts are refused.
+ * The device cookie a successful form login sets (`Login.throttled`): a signed, username-bound proof that this
+ * browser logged in as that user before, which gives it a failure budget of its own.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface DeviceCookieOptions {
+  /**
+   * The key its HMAC-SHA256 is signed with, 32 bytes or more (fewer throws when the guard is made): random per
+   * process unless given. Instances behind one site, and Basic's `throttle` beside a form's guard, share one.
+   */
+  readonly secret?: Redacted.Redacted<string> | undefined
+  /** The cookie's name (default `"device"`); over HTTPS it gets the `__Host-` prefix (`Secure`, `Path=/`). */
+  readonly cookieName?: string | undefined
+  /** How long a device cookie is honoured (default 90 days): each successful login sets a new one. */
+  readonly maxAge?: Duration.DurationInput | undefined
+  /** `Secure` and `__Host-`: `"auto"` (the default) over HTTPS only, or always, or never. */
+  readonly secure?: boolean | "auto" | undefined
+}
+
+/**
+ * How many failures are allowed before attempts are refused. Every attempt is counted before it is checked (and
+ * taken back when it succeeds), so that N attempts at once run at most the limit's checks.
  *
  * @since 0.2.0
  * @category models
  */
 export interface Options {
   /**
-   * Failures allowed per username in a window: 10 unless given. Beyond, the username's attempts are refused from
-   * every address that has failed in the window; an address without failures may still try, so that nobody can
-   * lock a user out by failing on purpose, while guessing from many addresses gets one try per address.
+   * Failures allowed per username, in a window, to clients without a valid device cookie for it: 10 unless given.
+   * Beyond, the name is locked for all of them, from any address (a guesser gains nothing from more addresses);
+   * a client with a device cookie for the name keeps its own budget ({@link Options.device}).
    */
   readonly username?: number | undefined
   /**
-   * Failures allowed per client address in a window: 50 unless given (several users may share an address behind a
-   * NAT). IPv6 addresses count per /64, the block one host usually holds.
+   * Failures allowed per client address in a window, to clients without a valid device cookie: 50 unless given
+   * (several users may share an address behind a NAT). IPv4 counts per address, IPv6 per /64, the block one host
+   * usually holds; the wider IPv6 blocks have their own limits ({@link Options.prefix56}, {@link Options.prefix48}).
    */
   readonly address?: number | undefined
+  /**
+   * Failures allowed per IPv6 /56 (the block a subscriber is often given whole, 256 /64s), to clients without a
+   * valid device cookie: 100 unless given.
+   *
+   * @since 0.3.0
+   */
+  readonly prefix56?: number | undefined
+  /**
+   * Failures allowed per IPv6 /48 (a site's block, 65,536 /64s), to clients without a valid device cookie: 200
+   * unless given.
+   *
+   * @since 0.3.0
+   */
+  readonly prefix48?: number | undefined
+  /**
+   * Failures allowed per device cookie in a window: 10 unless given. Beyond, that cookie counts as none until the
+   * window ends; its successful login forgets its failures.
+   *
+   * @since 0.3.0
+   */
+  readonly device?: number | undefined
   /** The window: 15 minutes unless given, from the first failure. */
   readonly window?: Duration.DurationInput | undefined
+  /**
+   * The device cookies the guard honours (and `Login.throttled` sets): on unless `false`, with a key random per
+   * process unless given.
+   *
+   * @since 0.3.0
+   */
+  readonly deviceCookie?: DeviceCookieOptions | false | undefined
 }
 
 /**
- * One login attempt through the throttle: refused with `TooManyRequests` before `attempt` runs when the username or
- * the client address has failed too often in the window; counted against both when `attempt` fails (`None`, or an
- * `AuthenticationError`); the username's failures forgotten when it succeeds. A `ServiceUnavailable` (the store or
- * the password check is down) counts against nobody. `address` is the client's (`request.remoteAddress`): `None`
- * counts against the username only.
+ * Who makes a login attempt: the client's address (`request.remoteAddress`; `None` counts against no address) and
+ * the device cookie it presented, as sent (the guard checks it: a forged, expired or other user's cookie is none).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface Client {
+  readonly address: Option.Option<string>
+  readonly deviceCookie?: string | undefined
+}
+
+/**
+ * A guard's device cookies, for the code that sees the request (`Login.throttled`, Basic).
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export interface DeviceCookie {
+  /** The device cookie the request presents, unchecked. */
+  readonly read: (request: HttpServerRequest.HttpServerRequest) => Option.Option<string>
+  /** `response` with a new device cookie for `username`, named and flagged for the request (HTTPS or not). */
+  readonly set: (
+    request: HttpServerRequest.HttpServerRequest,
+    response: HttpServerResponse.HttpServerResponse,
+    username: string
+  ) => Effect.Effect<HttpServerResponse.HttpServerResponse>
+}
+
+/**
+ * One login attempt through the throttle. A client with a valid device cookie for `username` counts against that
+ * cookie only, and is never refused because of failures by others, or from its address. Any other client counts
+ * against the username and its address (IPv6: its /64, /56 and /48). The attempt is counted before it runs and
+ * refused with `TooManyRequests` (429, `Retry-After`) when that goes past a limit, before `attempt` runs; it stays
+ * counted when `attempt` fails (`None`, or an `AuthenticationError`), and is taken back when it succeeds or a
+ * `ServiceUnavailable` (the store or the password check is down) or another error ends it. A success with a device
+ * cookie forgets that cookie's failures; it never forgets others' failures for the username. The second argument
+ * may be the address alone.
  *
  * @since 0.2.0
  * @category models
@@ -158,9 +262,15 @@ export interface Options {
 export interface Guard {
   <A, E, R>(
     username: string,
-    address: Option.Option<string>,
+    client: Client | Option.Option<string>,
     attempt: Effect.Effect<Option.Option<A>, E, R>
   ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R>
+  /**
+   * The device cookies this guard honours, `None` with `deviceCookie: false`.
+   *
+   * @since 0.3.0
+   */
+  readonly deviceCookie: Option.Option<DeviceCookie>
 }
 
 /**

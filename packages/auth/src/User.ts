@@ -104,7 +104,8 @@ export const isBaseUser = (u: unknown): u is BaseUser =>
   hasProperty(u, "identity") && typeof u.identity === "string"
 
 /**
- * Register an app's own user type, so that backends must produce it and handlers read it with its own type.
+ * Register an app's own user type, so that backends must produce it and handlers read it with its own type; and,
+ * optionally, its scopes, so that a scope the app never declared (a typo: `requires("admni")`) does not compile.
  *
  * @example
  * ```ts
@@ -118,6 +119,7 @@ export const isBaseUser = (u: unknown): u is BaseUser =>
  * declare module "effect-auth/User" {
  *   interface Register {
  *     readonly user: AppUser
+ *     readonly scopes: "authenticated" | "admin" | "reports:read"
  *   }
  * }
  * ```
@@ -135,6 +137,16 @@ export interface Register {}
  * @category models
  */
 export type User = Register extends { readonly user: infer U extends BaseUser } ? U : BaseUser
+
+/**
+ * A scope of this app: one of the scopes in {@link Register}, or any string when the app declares none. Every
+ * signature that takes a scope (`requires`, `Policy.scope`, `AuthCredentials`, `hasRequiredScope`, a login's
+ * grant) takes this type; it exists at compile time only.
+ *
+ * @since 0.3.0
+ * @category models
+ */
+export type Scope = Register extends { readonly scopes: infer S extends string } ? S : string
 
 /**
  * The user of a request, authenticated or not: what `CurrentUser` reads and what policies see.

@@ -90,6 +90,13 @@ export * as Password from "./Password.js"
 export * as Policy from "./Policy.js"
 
 /**
+ * Behind a proxy: the client's address and scheme from the forwarding headers of trusted proxies only.
+ *
+ * @since 0.3.0
+ */
+export * as ProxyHeaders from "./ProxyHeaders.js"
+
+/**
  * Throttling failed logins per username and per client address, and the store that counts them.
  *
  * @since 0.2.0

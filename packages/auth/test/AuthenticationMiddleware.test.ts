@@ -143,4 +143,50 @@ describe("AuthenticationMiddleware", () => {
       )
       assert.strictEqual((yield* request(later)).body, "later 5")
     }))
+
+  it.scoped("Cache-Control: no-store on what depends on credentials; a handler's own Cache-Control is kept", () =>
+    Effect.gen(function*() {
+      const router = HttpRouter.empty.pipe(
+        HttpRouter.get("/", Effect.map(name, (n) => HttpServerResponse.text(n))),
+        HttpRouter.get(
+          "/asset",
+          HttpServerResponse.text("asset", { headers: { "cache-control": "public, max-age=60" } })
+        ),
+        HttpRouter.get("/denied", Effect.flatMap(name, () => Effect.fail(new RejectedCredentials({ message: "no" }))))
+      )
+      const cacheControl = (url: string) => Effect.map(request(url), (reply) => reply.headers.get("cache-control"))
+      // authenticated: every response, an error rendered outside the middleware included
+      const signedIn = yield* serve(AuthenticationMiddleware(router)).pipe(Effect.provide(as("alice")))
+      assert.strictEqual(yield* cacheControl(signedIn), "no-store")
+      assert.strictEqual(yield* cacheControl(`${signedIn}/denied`), "no-store")
+      assert.strictEqual(yield* cacheControl(`${signedIn}/missing`), "no-store")
+      assert.strictEqual(yield* cacheControl(`${signedIn}/asset`), "public, max-age=60")
+      // anonymous: nothing depends on credentials, the response is the app's
+      const anonymous = yield* serve(AuthenticationMiddleware(router)).pipe(
+        Effect.provide(AuthenticationBackend.layer(Effect.succeedNone))
+      )
+      assert.strictEqual(yield* cacheControl(anonymous), null)
+      // refusals: rendered by the error, by onError, or by a catchTag
+      const failing = (failure: AuthenticationError | ServiceUnavailable) =>
+        AuthenticationBackend.layer(Effect.fail(failure))
+      const withOnError = AuthenticationMiddleware.make({
+        onError: (error) => Effect.succeed(HttpServerResponse.text("custom", { status: error.status }))
+      })(router)
+      const caught = AuthenticationMiddleware(router).pipe(
+        Effect.catchTag("AuthenticationError", () => Effect.succeed(HttpServerResponse.text("caught")))
+      )
+      for (
+        const failure of [
+          new InvalidCredentials({ message: "m" }),
+          new RejectedCredentials({ message: "no" }),
+          new ServiceUnavailable({ reason: "r" })
+        ]
+      ) {
+        for (const app of [AuthenticationMiddleware(router), withOnError, caught]) {
+          const url = yield* serve(app).pipe(Effect.provide(failing(failure)))
+          const reply = yield* request(url)
+          assert.strictEqual(reply.headers.get("cache-control"), "no-store", `${failure._tag} ${reply.status}`)
+        }
+      }
+    }))
 })

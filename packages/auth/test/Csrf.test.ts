@@ -1,8 +1,22 @@
+import type { HttpApp, HttpServerError, HttpServerRequest } from "@effect/platform"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted } from "effect"
+import {
+  AuthCredentials,
+  AuthenticationMiddleware,
+  Basic,
+  CurrentUser,
+  Password,
+  Session,
+  SessionStore,
+  SimpleUser
+} from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
-import { request, serve } from "./utils/server.js"
+import * as FastCheck from "effect/FastCheck"
+import { createSecretKey, randomBytes } from "node:crypto"
+import * as csrfToken from "../src/internal/csrfToken.js"
+import { basic, request, serve } from "./utils/server.js"
 
 // a page that hands out the token, and two state-changing routes (one exempt) that count what they did
 const makeApp = (options: Csrf.Options = {}) => {
@@ -45,7 +59,9 @@ describe("Csrf", () => {
       const url = yield* serve(app)
       const { cookie, setCookie, token } = yield* visit(url)
       assert.match(setCookie, /^csrf=[A-Za-z0-9_-]{43}; Path=\/; HttpOnly; SameSite=Lax$/)
-      assert.match(token, /^[A-Za-z0-9_-]{43}$/)
+      // `<nonce>.<HMAC>`, the nonce the cookie's
+      assert.match(token, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
+      assert.strictEqual(token.split(".")[0], cookie.slice("csrf=".length))
       const posted = yield* request(`${url}/write`, {
         method: "POST",
         headers: { ...urlEncoded, cookie, origin: url, "sec-fetch-site": "same-origin" },
@@ -83,7 +99,9 @@ describe("Csrf", () => {
         { cookie: mine.cookie }, // no token
         { cookie: mine.cookie, "x-csrf-token": "" },
         { cookie: mine.cookie, "x-csrf-token": "x".repeat(43) },
-        { cookie: mine.cookie, "x-csrf-token": mine.token.slice(0, 42) },
+        { cookie: mine.cookie, "x-csrf-token": mine.token.slice(0, 86) },
+        { cookie: mine.cookie, "x-csrf-token": mine.token.split(".")[0]! }, // the nonce alone
+        { cookie: mine.cookie, "x-csrf-token": `${mine.token.split(".")[0]!}.${theirs.token.split(".")[1]!}` },
         { cookie: mine.cookie, "x-csrf-token": theirs.token }, // the attacker's own token
         { cookie: "csrf=not-a-nonce", "x-csrf-token": mine.token },
         { "x-csrf-token": mine.token } // a token without its cookie
@@ -115,7 +133,8 @@ describe("Csrf", () => {
           { "sec-fetch-site": "cross-site", origin: url }, // what the browser says wins over what a page could claim
           { origin: "https://evil.example" },
           { origin: "null" }, // a sandboxed page, a data: URL
-          { origin: url.replace("127.0.0.1", "localhost") }
+          { origin: url.replace("127.0.0.1", "localhost") },
+          { origin: url.replace("http:", "https:") } // the same host over another scheme is another origin
         ]
       ) {
         const reply = yield* request(`${url}/write`, { method: "POST", headers: { ...valid, ...headers } })
@@ -211,4 +230,250 @@ describe("Csrf", () => {
     assert.throws(() => Csrf.make({ secret: Redacted.make("short") }), /32 or more/)
     assert.throws(() => Csrf.make({ cookieName: "bad name" }), /invalid cookie name/)
   })
+
+  it.scoped("two cookies of the name (one tossed in by a sibling site) are refused, whichever the token matches", () =>
+    Effect.gen(function*() {
+      const { app, writes } = makeApp()
+      const url = yield* serve(reasons(app))
+      const mine = yield* visit(url)
+      const theirs = yield* visit(url)
+      for (const token of [mine.token, theirs.token]) {
+        for (const cookie of [`${theirs.cookie}; ${mine.cookie}`, `${mine.cookie}; other=1; ${theirs.cookie}`]) {
+          const reply = yield* request(`${url}/write`, { method: "POST", headers: { cookie, "x-csrf-token": token } })
+          assert.deepStrictEqual([reply.status, reply.body], [403, "two cookies"], cookie)
+        }
+      }
+      assert.deepStrictEqual(writes, [])
+      // cookies whose names only contain the name are other cookies; over HTTPS only `__Host-csrf` counts
+      const neighbours = `xcsrf=1; ${mine.cookie}; csrf_token=2; __Host-csrf=${"n".repeat(43)}`
+      const fine = yield* request(`${url}/write`, {
+        method: "POST",
+        headers: { cookie: neighbours, "x-csrf-token": mine.token }
+      })
+      assert.strictEqual(fine.status, 200)
+      const https = yield* visit(url, { "x-forwarded-proto": "https" })
+      const secure = yield* request(`${url}/write`, {
+        method: "POST",
+        headers: {
+          "x-forwarded-proto": "https",
+          cookie: `${theirs.cookie}; ${https.cookie}`,
+          "x-csrf-token": https.token
+        }
+      })
+      assert.strictEqual(secure.status, 200)
+      assert.deepStrictEqual(writes, ["write", "write"])
+    }))
+})
+
+// the reason of an InvalidToken as the body, so that tests can tell the refusals apart
+const reasons = <E, R>(app: HttpApp.Default<E, R>) =>
+  Effect.catchIf(
+    app,
+    (error): error is E & Csrf.InvalidToken => error instanceof Csrf.InvalidToken,
+    (error) => Effect.succeed(HttpServerResponse.text(error.reason, { status: 403 }))
+  )
+
+describe("Csrf bound to the session", () => {
+  // a page that hands out the token, logins that set a session cookie and leave the CSRF cookie alone (so that the
+  // binding is seen alone, without the rotation Login.login adds), and a write
+  const router = HttpRouter.empty.pipe(
+    HttpRouter.get("/form", Effect.map(Csrf.token, (token) => HttpServerResponse.text(token))),
+    HttpRouter.get("/login/alice", Session.login(HttpServerResponse.text("in"), new SimpleUser("alice"))),
+    HttpRouter.get("/login/bob", Session.login(HttpServerResponse.text("in"), new SimpleUser("bob"))),
+    HttpRouter.post("/write", HttpServerResponse.text("ok"))
+  )
+  const AppLive = Layer.mergeAll(
+    Session.layer({ secret: Redacted.make("a session key of thirty-two bytes or more") }),
+    Csrf.layer()
+  ).pipe(Layer.provideMerge(SessionStore.layerMemory))
+
+  it.scoped("a token minted before login, or for another session, is refused; the session's own passes", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(reasons(Csrf.middleware()(router))).pipe(Effect.provide(AppLive))
+      const anonymous = yield* visit(url)
+      const sessionOf = (user: string) =>
+        Effect.map(
+          request(`${url}/login/${user}`, { headers: { cookie: anonymous.cookie } }),
+          (reply) => cookieOf(reply.headers.get("set-cookie"))
+        )
+      const alice = yield* sessionOf("alice")
+      const bob = yield* sessionOf("bob")
+      const tokenFor = (session: string) =>
+        Effect.map(request(`${url}/form`, { headers: { cookie: `${anonymous.cookie}; ${session}` } }), (r) => r.body)
+      const aliceToken = yield* tokenFor(alice)
+      // one nonce (the login above set no new CSRF cookie), three tokens
+      assert.strictEqual(aliceToken.split(".")[0], anonymous.token.split(".")[0])
+      assert.notStrictEqual(aliceToken, anonymous.token)
+      const post = (session: string, token: string) =>
+        Effect.map(
+          request(`${url}/write`, {
+            method: "POST",
+            headers: { cookie: `${anonymous.cookie}; ${session}`, "x-csrf-token": token }
+          }),
+          (reply) => [reply.status, reply.body]
+        )
+      assert.deepStrictEqual(yield* post(alice, aliceToken), [200, "ok"])
+      assert.deepStrictEqual(yield* post(alice, anonymous.token), [403, "other session"])
+      assert.deepStrictEqual(yield* post(bob, aliceToken), [403, "other session"])
+      assert.deepStrictEqual(yield* post(bob, yield* tokenFor(bob)), [200, "ok"])
+      // anonymous again (the session cookie gone): the session's token is refused, the anonymous one passes
+      const anonymously = (token: string) =>
+        Effect.map(
+          request(`${url}/write`, { method: "POST", headers: { cookie: anonymous.cookie, "x-csrf-token": token } }),
+          (reply) => reply.status
+        )
+      assert.strictEqual(yield* anonymously(aliceToken), 403)
+      assert.strictEqual(yield* anonymously(anonymous.token), 200)
+    }))
+
+  it.scoped("a token asked for with a made-up cookie of the victim's session id does not pass with the real one", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(reasons(Csrf.middleware()(router))).pipe(Effect.provide(AppLive))
+      const { cookie } = yield* visit(url)
+      const alice = cookieOf((yield* request(`${url}/login/alice`)).headers.get("set-cookie"))
+      // the session id is public (logs, `sessions list`); the rest of the cookie is the session's secret and MAC
+      const id = alice.slice("session=".length).split(".")[0]!
+      const forged = `session=${id}.${"A".repeat(43)}.${"A".repeat(43)}`
+      const minted = (yield* request(`${url}/form`, { headers: { cookie: `${cookie}; ${forged}` } })).body
+      const reply = yield* request(`${url}/write`, {
+        method: "POST",
+        headers: { cookie: `${cookie}; ${alice}`, "x-csrf-token": minted }
+      })
+      assert.deepStrictEqual([reply.status, reply.body], [403, "other session"])
+    }))
+})
+
+describe("Csrf around authentication", () => {
+  // a Basic backend that counts the passwords it checks: each stands for a hash (scrypt in the example app)
+  const counting = () => {
+    let verified = 0
+    const BasicLive = Basic.layer({
+      realm: "test",
+      verify: (username, password) =>
+        Effect.sync(() => {
+          verified++
+          return username === "alice" && Password.equals(password, "wonderland")
+            ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser("alice")] as const)
+            : Option.none()
+        })
+    })
+    return { BasicLive, verified: () => verified }
+  }
+  const router = HttpRouter.empty.pipe(
+    HttpRouter.get("/form", Effect.map(Csrf.token, (token) => HttpServerResponse.text(token))),
+    HttpRouter.post(
+      "/write",
+      Effect.map(CurrentUser, (user) => HttpServerResponse.text(`written by ${user.displayName}`))
+    )
+  )
+  const alice = basic("alice", "wonderland")
+  const malformed = { authorization: "Basic !!!" }
+  const invalidToken = "Forbidden: missing or invalid CSRF token. Reload the form and try again."
+
+  it.scoped("refuses a forged form before any password is checked; a malformed header gets 403 without the token", () =>
+    Effect.gen(function*() {
+      const { BasicLive, verified } = counting()
+      const app = Csrf.middleware()(AuthenticationMiddleware(router))
+      const url = yield* serve(app).pipe(Effect.provide(Layer.mergeAll(BasicLive, Csrf.layer())))
+      const { cookie, token } = yield* visit(url)
+      const post = (headers: Record<string, string>) =>
+        Effect.map(request(`${url}/write`, { method: "POST", headers }), (reply) => [reply.status, reply.body])
+      // another site's form, with the browser's cached Basic credentials and even the victim's cookie
+      assert.deepStrictEqual(
+        yield* post({ ...alice, cookie, "sec-fetch-site": "cross-site" }),
+        [403, "Forbidden: cross-site request"]
+      )
+      assert.deepStrictEqual(yield* post({ ...alice }), [403, invalidToken])
+      assert.deepStrictEqual(yield* post({ ...alice, cookie }), [403, invalidToken])
+      // a malformed header: the CSRF check's 403 without the token, the backend's 400 with it
+      assert.deepStrictEqual(yield* post({ ...malformed }), [403, invalidToken])
+      assert.strictEqual((yield* post({ ...malformed, cookie, "x-csrf-token": token }))[0], 400)
+      assert.strictEqual(verified(), 0)
+      assert.deepStrictEqual(yield* post({ ...alice, cookie, "x-csrf-token": token }), [200, "written by alice"])
+      assert.strictEqual(verified(), 1)
+    }))
+
+  it.scoped("the other nesting, forced past its type, checks a password per forged form and answers 400", () =>
+    Effect.gen(function*() {
+      const { BasicLive, verified } = counting()
+      // what the type refuses (test/types/Csrf.types.test.ts), run anyway to show why
+      const untyped = router as unknown as HttpApp.Default<
+        HttpServerError.RouteNotFound,
+        HttpServerRequest.HttpServerRequest
+      >
+      const inside = AuthenticationMiddleware(Csrf.middleware()(untyped))
+      const url = yield* serve(inside).pipe(Effect.provide(Layer.mergeAll(BasicLive, Csrf.layer())))
+      const forged = yield* request(`${url}/write`, {
+        method: "POST",
+        headers: { ...alice, "sec-fetch-site": "cross-site" }
+      })
+      assert.strictEqual(forged.status, 403)
+      assert.strictEqual(verified(), 1)
+      assert.strictEqual((yield* request(`${url}/write`, { method: "POST", headers: malformed })).status, 400)
+    }))
+})
+
+describe("the token format (internal/csrfToken)", () => {
+  const key = createSecretKey(randomBytes(32))
+  const other = createSecretKey(randomBytes(32))
+  const nonces = FastCheck.uint8Array({ minLength: 32, maxLength: 32 }).map((bytes) =>
+    Buffer.from(bytes).toString("base64url")
+  )
+  const sessions = FastCheck.option(FastCheck.string({ unit: "binary", maxLength: 200 }), { nil: undefined })
+
+  it.prop("a token made for a nonce and a session is valid for them, and only for them", [
+    nonces,
+    nonces,
+    sessions,
+    sessions
+  ], ([nonce, otherNonce, session, otherSession]) => {
+    const token = csrfToken.sign(key, nonce, session)
+    assert.match(token, /^[A-Za-z0-9_-]{43}\.[A-Za-z0-9_-]{43}$/)
+    assert.isTrue(csrfToken.isNonce(nonce))
+    assert.strictEqual(csrfToken.verify(key, token, nonce, session), "valid")
+    assert.strictEqual(csrfToken.verify(other, token, nonce, session), "other session")
+    if (otherNonce !== nonce) assert.strictEqual(csrfToken.verify(key, token, otherNonce, session), "mismatch")
+    if (otherSession !== session) {
+      assert.strictEqual(csrfToken.verify(key, token, nonce, otherSession), "other session")
+    }
+  }, { fastCheck: { numRuns: 500 } })
+
+  it.prop("no change of one character of a token keeps it valid", [
+    nonces,
+    sessions,
+    FastCheck.nat(86),
+    FastCheck.constantFrom(..."AZaz09-_.x")
+  ], ([nonce, session, at, character]) => {
+    const token = csrfToken.sign(key, nonce, session)
+    const changed = token.slice(0, at) + character + token.slice(at + 1)
+    if (changed !== token) assert.notStrictEqual(csrfToken.verify(key, changed, nonce, session), "valid")
+  }, { fastCheck: { numRuns: 1000 } })
+
+  it.prop("any string sent back is answered, never thrown on", [
+    nonces,
+    sessions,
+    FastCheck.string({ unit: "binary", maxLength: 100 })
+  ], ([nonce, session, given]) => {
+    assert.include(["mismatch", "other session", "valid"], csrfToken.verify(key, given, nonce, session))
+  }, { fastCheck: { numRuns: 1000 } })
+
+  it("an anonymous token and a token of the empty session differ; nonces are fresh and well-formed", () => {
+    const nonce = csrfToken.makeNonce()
+    assert.isTrue(csrfToken.isNonce(nonce))
+    assert.notStrictEqual(csrfToken.makeNonce(), nonce)
+    assert.notStrictEqual(csrfToken.sign(key, nonce, undefined), csrfToken.sign(key, nonce, ""))
+    assert.strictEqual(csrfToken.verify(key, csrfToken.sign(key, nonce, undefined), nonce, ""), "other session")
+  })
+
+  const names = FastCheck.constantFrom("csrf", "xcsrf", "csrf_token", "__Host-csrf", "other", " csrf ", "csrf")
+  const pairs = FastCheck.array(
+    FastCheck.tuple(names, FastCheck.constantFrom("", "v", "a=b", "%41")),
+    { maxLength: 6 }
+  )
+
+  it.prop("counts the cookies of a name as the platform's parser reads them", [pairs], ([cookies]) => {
+    const header = cookies.map(([name, value]) => `${name}=${value}`).join("; ")
+    const expected = Math.min(2, cookies.filter(([name]) => name.trim() === "csrf").length)
+    assert.strictEqual(csrfToken.countCookies(header, "csrf"), expected, header)
+  }, { fastCheck: { numRuns: 1000 } })
 })

@@ -246,6 +246,21 @@ describe("HttpApiAuthentication through a real server", () => {
         }
       })))
 
+  it.scoped("Cache-Control: no-store on what depends on credentials (a user's pages, refusals), not on anonymous pages", () =>
+    withServer(BasicLive, (url) =>
+      Effect.gen(function*() {
+        const bob = basic("bob", "x")
+        for (const [path, headers] of [["/", bob], ["/dashboard", bob], ["/admin", bob]] as const) {
+          const reply = yield* request(`${url}${path}`, { headers })
+          assert.strictEqual(reply.headers.get("cache-control"), "no-store", `${path} as bob: ${reply.status}`)
+        }
+        const malformed = yield* request(`${url}/`, { headers: { authorization: "Basic foobar" } })
+        assert.deepStrictEqual([malformed.status, malformed.headers.get("cache-control")], [400, "no-store"])
+        for (const path of ["/", "/admin"]) {
+          assert.isNull((yield* request(`${url}${path}`)).headers.get("cache-control"), `${path} anonymously`)
+        }
+      })))
+
   it.scoped("a denial's body names neither the policy nor the failing clause", () =>
     withServer(BasicLive, (url) =>
       Effect.gen(function*() {

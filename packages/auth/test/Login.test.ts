@@ -1,15 +1,19 @@
 /**
  * The login flow's building blocks through a real server: the form read within bounds, login to a safe `next` with
- * or without "remember me", logout, and browsers sent to the login page while other clients keep 401 or 403.
+ * or without "remember me" (whatever Unicode `next` holds), logout, browsers sent to the login page while other
+ * clients keep 401 or 403, and the throttle's device cookies: a victim whose name a guesser locked still logs in.
  */
-import { HttpRouter, HttpServerResponse } from "@effect/platform"
+import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Layer, Option, Redacted } from "effect"
+import { Effect, Layer, Option, Redacted, Schema } from "effect"
 import { AuthenticationMiddleware, Basic, CurrentUser, requires, SimpleUser, Unauthorized } from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
 import * as Login from "effect-auth/Login"
 import * as Session from "effect-auth/Session"
 import { SessionStore } from "effect-auth/SessionStore"
+import * as Throttle from "effect-auth/Throttle"
+import * as FastCheck from "effect/FastCheck"
+import { request as httpRequest } from "node:http"
 import { request, serve } from "./utils/server.js"
 
 const urlEncoded = { "content-type": "application/x-www-form-urlencoded" }
@@ -212,5 +216,251 @@ describe("Login.redirectBrowsers", () => {
       const unauthorized = new Unauthorized({ scopes: ["authenticated"], clause: "authenticated", challenge: "Basic" })
       const denied = yield* Effect.fail(unauthorized).pipe(Login.redirectBrowsers("/login"), Effect.flip)
       assert.strictEqual(denied, unauthorized)
+    }))
+})
+
+// --- a Unicode next ----------------------------------------------------------------------------------------------
+
+describe("Login.login with any next", () => {
+  // the next as sent, in JSON (which keeps lone surrogates), and through the form (which makes them U+FFFD)
+  const Next = Schema.Struct({ next: Schema.String })
+  const unicodeApp = AuthenticationMiddleware(HttpRouter.empty.pipe(
+    HttpRouter.post(
+      "/json",
+      Effect.flatMap(
+        HttpServerRequest.schemaBodyJson(Next),
+        ({ next }) => Login.login({ user: new SimpleUser("alice"), next })
+      ).pipe(Effect.catchTag("ParseError", () => HttpServerResponse.text("bad json", { status: 400 })))
+    ),
+    HttpRouter.post(
+      "/form",
+      Effect.flatMap(Login.readForm(), (form) => Login.login({ user: new SimpleUser(form.username), next: form.next }))
+    )
+  ))
+  const onSite = (location: string | null, next: string) => {
+    assert.isNotNull(location, JSON.stringify(next))
+    // one `/`, then no `/` or `\`, printable ASCII only, and resolved against the site it stays there
+    assert.match(location!, /^\/(?![/\\])[\x21-\x7e]*$/, JSON.stringify(next))
+    assert.strictEqual(new URL(location!, "https://site.example/login").origin, "https://site.example")
+  }
+  const nexts = FastCheck.oneof(
+    FastCheck.string({ unit: "binary", maxLength: 40 }),
+    FastCheck.string({ unit: "grapheme", maxLength: 40 }),
+    FastCheck.constantFrom(
+      "/\uFF0Fevil.example",
+      "/\uFF3Cevil.example",
+      "/\u65E5\u672C\u8A9E/\u30DA\u30FC\u30B8?q=\u691C\u7D22",
+      "/\x00\x01\x7f",
+      "/\uD800\uDFFF\uDC00",
+      "\u3000//evil.example",
+      "/ /evil.example"
+    )
+  )
+
+  it.scoped.prop(
+    "never a 5xx, always a 303 to a path on this site",
+    [nexts],
+    ([next]) =>
+      Effect.gen(function*() {
+        const url = yield* serve(unicodeApp).pipe(Effect.provide(AppLive))
+        const json = yield* request(`${url}/json`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ next })
+        })
+        assert.strictEqual(json.status, 303, JSON.stringify(next))
+        onSite(json.headers.get("location"), next)
+        const posted = yield* request(`${url}/form`, {
+          method: "POST",
+          headers: urlEncoded,
+          body: form({ username: "alice", password: "x", next })
+        })
+        assert.strictEqual(posted.status, 303, JSON.stringify(next))
+        onSite(posted.headers.get("location"), next)
+      }),
+    { timeout: 120_000, fastCheck: { numRuns: 150 } }
+  )
+})
+
+// --- device cookies: no lockout of a victim ------------------------------------------------------------------------
+
+interface Posted {
+  readonly status: number
+  readonly location: string | undefined
+  readonly retryAfter: string | undefined
+  readonly setCookie: ReadonlyArray<string>
+}
+
+/** A form POST over a new connection from `localAddress`, so that the server sees that client address. */
+const postFrom = (url: string, localAddress: string, fields: Record<string, string>, cookie?: string) =>
+  Effect.async<Posted>((resume) => {
+    const body = form(fields)
+    const outgoing = httpRequest(url, {
+      method: "POST",
+      localAddress,
+      agent: false,
+      headers: { ...urlEncoded, "content-length": String(Buffer.byteLength(body)), ...(cookie ? { cookie } : {}) }
+    }, (response) => {
+      response.resume()
+      response.on("end", () => {
+        const retryAfter = response.headers["retry-after"]
+        resume(Effect.succeed({
+          status: response.statusCode ?? 0,
+          location: response.headers.location,
+          retryAfter,
+          setCookie: response.headers["set-cookie"] ?? []
+        }))
+      })
+    })
+    outgoing.on("error", (error) => resume(Effect.die(error)))
+    outgoing.end(body)
+    return Effect.sync(() => outgoing.destroy())
+  })
+
+const accounts: Record<string, string> = { alice: "wonderland", bob: "builder" }
+const secret = Redacted.make("the device cookies' key, 32 bytes or more")
+
+// a login form whose check counts: the guard's limits are the test's
+const throttledServer = (limits: Throttle.Options) =>
+  Effect.gen(function*() {
+    const guard = yield* Throttle.make({ ...limits, deviceCookie: { secret } })
+    let checks = 0
+    const check = (username: string, password: Redacted.Redacted<string>) =>
+      Effect.sync(() => {
+        checks++
+        return accounts[username] === Redacted.value(password) ? Option.some(username) : Option.none()
+      })
+    const submit = Effect.gen(function*() {
+      const form = yield* Login.readForm()
+      const found = yield* check(form.username, form.password).pipe(Login.throttled(guard, form.username))
+      if (Option.isNone(found)) return HttpServerResponse.text("Invalid username or password.", { status: 400 })
+      return yield* Login.login({ user: new SimpleUser(found.value), scopes: ["authenticated"], next: form.next })
+    })
+    const url = yield* serve(AuthenticationMiddleware(HttpRouter.empty.pipe(HttpRouter.post("/login", submit))))
+    return { url: `${url}/login`, checks: () => checks }
+  }).pipe(Effect.provide(Layer.mergeAll(AppLive, Throttle.ThrottleStore.layerMemory())))
+
+const deviceOf = (posted: Posted): string => {
+  const line = posted.setCookie.find((line) => line.startsWith("device="))
+  assert.isDefined(line, "a device cookie")
+  return pairOf(line!)
+}
+
+describe("Login.throttled with device cookies", () => {
+  it.scoped(
+    "a guesser locks the name; the victim's browser still logs in, after a typo too; new browsers wait",
+    () =>
+      Effect.gen(function*() {
+        const { checks, url } = yield* throttledServer({})
+        // alice logged in on this browser before: it holds a device cookie for her name
+        const first = yield* postFrom(url, "127.0.0.1", { username: "alice", password: "wonderland" })
+        assert.strictEqual(first.status, 303)
+        const line = first.setCookie.find((line) => line.startsWith("device="))!
+        assert.match(
+          line,
+          /^device=v1\.[A-Za-z0-9_-]{22}\.\d+\.[A-Za-z0-9_-]{43}; Max-Age=7776000; Path=\/; HttpOnly; SameSite=Strict$/
+        )
+        const device = pairOf(line)
+
+        // the guesser: 10 wrong passwords for alice from 127.0.0.2, then refused, before any check
+        for (let i = 0; i < 10; i++) {
+          assert.strictEqual(
+            (yield* postFrom(url, "127.0.0.2", { username: "alice", password: `guess${i}` })).status,
+            400
+          )
+        }
+        const before = checks()
+        const locked = yield* postFrom(url, "127.0.0.2", { username: "alice", password: "wonderland" })
+        assert.strictEqual(locked.status, 429)
+        assert.strictEqual(checks(), before)
+
+        // alice mistypes once, then types her password: in, with a new device cookie
+        const typo = yield* postFrom(url, "127.0.0.1", { username: "alice", password: "wonderlnad" }, device)
+        assert.strictEqual(typo.status, 400)
+        const back = yield* postFrom(
+          url,
+          "127.0.0.1",
+          { username: "alice", password: "wonderland", next: "/me" },
+          device
+        )
+        assert.deepStrictEqual([back.status, back.location], [303, "/me"])
+        assert.notStrictEqual(deviceOf(back), device)
+
+        // a client without a device cookie for alice is refused, from any address, her own included
+        for (const from of ["127.0.0.1", "127.0.0.3", "127.0.0.4"]) {
+          const refused = yield* postFrom(url, from, { username: "alice", password: "wonderland" })
+          assert.strictEqual(refused.status, 429, from)
+          assert.isAtLeast(Number(refused.retryAfter), 1)
+          assert.isAtMost(Number(refused.retryAfter), 15 * 60)
+          assert.deepStrictEqual(refused.setCookie, [])
+        }
+        // bob's device cookie is no cookie for alice; a forged one neither
+        const bob = deviceOf(yield* postFrom(url, "127.0.0.5", { username: "bob", password: "builder" }))
+        const forged = device.replace(/.$/, (last) => last === "A" ? "B" : "A")
+        for (const cookie of [bob, forged]) {
+          assert.strictEqual(
+            (yield* postFrom(url, "127.0.0.1", { username: "alice", password: "wonderland" }, cookie)).status,
+            429,
+            cookie
+          )
+        }
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped(
+    "behind a NAT: a colleague's typos and a spent address never refuse a browser with a device cookie",
+    () =>
+      Effect.gen(function*() {
+        const { url } = yield* throttledServer({ address: 5 })
+        const nat = "127.0.0.1"
+        const device = deviceOf(yield* postFrom(url, nat, { username: "alice", password: "wonderland" }))
+        // a guesser elsewhere locks alice's name
+        for (let i = 0; i < 10; i++) yield* postFrom(url, `127.0.1.${i}`, { username: "alice", password: `guess${i}` })
+        // bob, behind the same NAT, mistypes: the address has failed, as it had in the report that made this test
+        assert.strictEqual((yield* postFrom(url, nat, { username: "bob", password: "buidler" })).status, 400)
+        assert.strictEqual(
+          (yield* postFrom(url, nat, { username: "alice", password: "wonderland" }, device)).status,
+          303
+        )
+        // the NAT's address spent (5 failures): clients without a device cookie are refused there; alice is not
+        for (let i = 0; i < 4; i++) yield* postFrom(url, nat, { username: `someone${i}`, password: "x" })
+        assert.strictEqual((yield* postFrom(url, nat, { username: "bob", password: "builder" })).status, 429)
+        assert.strictEqual(
+          (yield* postFrom(url, nat, { username: "alice", password: "wonderland" }, device)).status,
+          303
+        )
+      }),
+    { timeout: 60_000 }
+  )
+
+  it.scoped("a device cookie has a budget of its own: 10 failures, then it waits too", () =>
+    Effect.gen(function*() {
+      const { url } = yield* throttledServer({})
+      const device = deviceOf(yield* postFrom(url, "127.0.0.1", { username: "bob", password: "builder" }))
+      for (let i = 0; i < 10; i++) {
+        assert.strictEqual(
+          (yield* postFrom(url, "127.0.0.1", { username: "bob", password: `x${i}` }, device)).status,
+          400
+        )
+      }
+      assert.strictEqual(
+        (yield* postFrom(url, "127.0.0.1", { username: "bob", password: "builder" }, device)).status,
+        429
+      )
+      // those failures were the device's alone: bob's name is not locked for a new browser
+      assert.strictEqual((yield* postFrom(url, "127.0.0.2", { username: "bob", password: "builder" })).status, 303)
+    }), { timeout: 60_000 })
+
+  it.scoped("over HTTPS (a TLS proxy's x-forwarded-proto) the cookie is __Host-device, Secure", () =>
+    Effect.gen(function*() {
+      const { url } = yield* throttledServer({})
+      const reply = yield* request(url, {
+        method: "POST",
+        headers: { ...urlEncoded, "x-forwarded-proto": "https" },
+        body: form({ username: "alice", password: "wonderland" })
+      })
+      const line = reply.headers.getSetCookie().find((line) => line.startsWith("__Host-device="))
+      assert.match(line ?? "", /; Max-Age=7776000; Path=\/; HttpOnly; Secure; SameSite=Strict$/)
     }))
 })

@@ -1,9 +1,12 @@
 import { assert, describe, it } from "@effect/vitest"
-import { Effect, Fiber, Redacted, TestClock } from "effect"
-import { isServiceUnavailable } from "effect-auth"
+import { Deferred, Effect, Fiber, Option, Redacted, TestClock } from "effect"
+import { AuthCredentials, Basic, isServiceUnavailable, SimpleUser } from "effect-auth"
 import * as Password from "effect-auth/Password"
 import * as FastCheck from "effect/FastCheck"
 import { scryptSync } from "node:crypto"
+import * as VerifierInternal from "../src/internal/verifier.js"
+import { guardedApp } from "./utils/fixtures.js"
+import { basic, request, serve } from "./utils/server.js"
 
 // 2^10 (1 MiB, a few milliseconds) for every test but the one of the default cost (2^17, about 0.4 s a hash here)
 const fast = { logN: 10 } as const
@@ -24,15 +27,20 @@ describe("Password", () => {
     assert.isTrue(Password.equals("", ""))
   })
 
-  it.effect("hash uses OWASP's minimum by default (N = 2^17, r = 8, p = 1), and round trips", () =>
-    Effect.gen(function*() {
-      const stored = yield* Password.hash(Redacted.make("correct horse"))
-      assert.match(stored, /^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
-      assert.notInclude(stored, "correct horse")
-      assert.isFalse(Password.needsRehash(stored))
-      assert.isTrue(yield* Password.verify(Redacted.make("correct horse"), stored))
-      assert.isFalse(yield* Password.verify("correct horsf", stored))
-    }))
+  it.effect(
+    "hash uses OWASP's minimum by default (N = 2^17, r = 8, p = 1), and round trips",
+    () =>
+      Effect.gen(function*() {
+        const stored = yield* Password.hash(Redacted.make("correct horse"))
+        assert.match(stored, /^\$scrypt\$ln=17,r=8,p=1\$[A-Za-z0-9+/]{22}\$[A-Za-z0-9+/]{43}$/)
+        assert.notInclude(stored, "correct horse")
+        assert.isFalse(Password.needsRehash(stored))
+        assert.isTrue(yield* Password.verify(Redacted.make("correct horse"), stored))
+        assert.isFalse(yield* Password.verify("correct horsf", stored))
+      }),
+    // two scrypt hashes at OWASP's cost: a second each on a quiet core, far more on a busy one
+    120_000
+  )
 
   it.effect("hash and verify round trip; a wrong password is false", () =>
     Effect.gen(function*() {
@@ -361,5 +369,227 @@ describe("Password.Verifier", () => {
         const exit = yield* Effect.exit(Password.Verifier.make(options))
         assert.isTrue(exit._tag === "Failure" && exit.cause._tag === "Die")
       }
+    }))
+})
+
+// `Password.verify`, its runs counted, and held when a test asks: the next run announces that it started, then waits
+// for the test to release it. What the verifier does meanwhile is then seen without timing anything.
+const controlled = (answer: typeof Password.verify = Password.verify) => {
+  let calls = 0
+  let next: Held | undefined
+  const check: typeof Password.verify = (password, stored) =>
+    Effect.suspend(() => {
+      calls++
+      const held = next
+      next = undefined
+      if (held === undefined) return answer(password, stored)
+      return Deferred.succeed(held.started, undefined).pipe(
+        Effect.zipRight(Deferred.await(held.release)),
+        Effect.zipRight(answer(password, stored))
+      )
+    })
+  const holdNext = Effect.gen(function*() {
+    const held: Held = { started: yield* Deferred.make<void>(), release: yield* Deferred.make<void>() }
+    next = held
+    return held
+  })
+  return { check, calls: () => calls, holdNext }
+}
+interface Held {
+  readonly started: Deferred.Deferred<void>
+  readonly release: Deferred.Deferred<void>
+}
+
+// 5 minutes: an entry is refreshed from 4 minutes on (its last fifth)
+const minutes5 = 5 * 60 * 1000
+const settings = { cacheSize: 16, cacheTtlMillis: minutes5, concurrency: 2, queue: 4 } as const
+const fifty = <A, E, R>(check: Effect.Effect<A, E, R>) =>
+  Effect.all(Array.from({ length: 50 }, () => check), { concurrency: "unbounded" })
+
+describe("Password.Verifier refreshes ahead of expiry", () => {
+  it.effect("near its expiry, one hash in the background; 50 requests meanwhile answered from memory; then it lives on", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("wonderland", fast)
+      const hashes = controlled()
+      const verify = yield* VerifierInternal.make(hashes.check, settings)
+      assert.isTrue(yield* verify("wonderland", stored))
+      assert.strictEqual(hashes.calls(), 1)
+      yield* TestClock.adjust("239 seconds") // not yet in its last fifth: memory only
+      assert.isTrue(yield* verify("wonderland", stored))
+      assert.strictEqual(hashes.calls(), 1)
+
+      const refresh = yield* hashes.holdNext
+      yield* TestClock.adjust("2 seconds") // 4:01, expiring at 5:00
+      // the request that finds it there is answered at once, and its fiber ends while the refresh goes on
+      assert.isTrue(yield* verify(Redacted.make("wonderland"), stored))
+      yield* Deferred.await(refresh.started)
+      assert.strictEqual(hashes.calls(), 2)
+      // the refresh is held: 50 parallel requests are answered from memory without it, and start no other
+      assert.deepStrictEqual(yield* fifty(verify("wonderland", stored)), Array(50).fill(true))
+      assert.strictEqual(hashes.calls(), 2)
+
+      // past the expiry, the refresh still held: a request waits for it rather than hash again
+      yield* TestClock.adjust("1 minute") // 5:01
+      const late = yield* Effect.fork(verify("wonderland", stored))
+      yield* Effect.yieldNow()
+      assert.isTrue(Option.isNone(yield* Fiber.poll(late)))
+      yield* Deferred.succeed(refresh.release, undefined)
+      assert.isTrue(yield* Fiber.join(late))
+      assert.strictEqual(hashes.calls(), 2)
+
+      // extended from when the refresh started (4:01 + 5 minutes): remembered past its first expiry
+      yield* TestClock.adjust("179 seconds") // 8:00
+      assert.isTrue(yield* verify("wonderland", stored))
+      assert.strictEqual(hashes.calls(), 2)
+      // and a refresh missed altogether: past the expiry, one hash, shared as before
+      yield* TestClock.adjust("62 seconds") // 9:02
+      assert.deepStrictEqual(yield* fifty(verify("wonderland", stored)), Array(50).fill(true))
+      assert.strictEqual(hashes.calls(), 3)
+    }))
+
+  it.effect("a password change during the refresh: the old password is refused at once, and after", () =>
+    Effect.gen(function*() {
+      const old = yield* Password.hash("wonderland", fast)
+      const changed = yield* Password.hash("looking glass", fast)
+      const reset = yield* Password.hash("wonderland", fast) // the same password again, a new salt
+      const hashes = controlled()
+      const verify = yield* VerifierInternal.make(hashes.check, settings)
+      assert.isTrue(yield* verify("wonderland", old))
+      const refresh = yield* hashes.holdNext
+      yield* TestClock.adjust("270 seconds")
+      assert.isTrue(yield* verify("wonderland", old))
+      yield* Deferred.await(refresh.started)
+
+      // the user store now answers the new hash: nothing of the old one is used, refresh under way or not
+      assert.isFalse(yield* verify("wonderland", changed))
+      assert.isTrue(yield* verify("looking glass", changed))
+      assert.strictEqual(hashes.calls(), 4)
+      assert.isTrue(yield* verify("wonderland", reset))
+      assert.strictEqual(hashes.calls(), 5) // hashed: a new stored hash is never answered from memory
+
+      yield* Deferred.succeed(refresh.release, undefined)
+      yield* TestClock.adjust("1 minute") // past the old entry's first expiry: the refresh is over, one way or another
+      assert.isTrue(yield* verify("wonderland", old)) // waits for it, or finds it done
+      const calls = hashes.calls()
+      assert.isFalse(yield* verify("wonderland", changed))
+      assert.strictEqual(hashes.calls(), calls + 1) // refused by a hash, never from memory
+      assert.isTrue(yield* verify("looking glass", changed))
+      assert.strictEqual(hashes.calls(), calls + 1) // the new password: remembered
+    }))
+
+  it.effect("a refresh that refuses drops the entry", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("wonderland", fast)
+      // a check that may change its answer (as one reading a user store would): the refresh is what sees it
+      let disabled = false
+      const hashes = controlled((password, hash) =>
+        Effect.map(Password.verify(password, hash), (ok) => ok && !disabled)
+      )
+      const verify = yield* VerifierInternal.make(hashes.check, settings)
+      assert.isTrue(yield* verify("wonderland", stored))
+      const refresh = yield* hashes.holdNext
+      yield* TestClock.adjust("270 seconds")
+      assert.isTrue(yield* verify("wonderland", stored))
+      yield* Deferred.await(refresh.started)
+      disabled = true
+      yield* TestClock.adjust("1 minute")
+      const late = yield* Effect.fork(verify("wonderland", stored)) // past the expiry: waits for the refresh
+      yield* Effect.yieldNow()
+      yield* Deferred.succeed(refresh.release, undefined)
+      assert.isFalse(yield* Fiber.join(late)) // the refresh's answer
+      assert.strictEqual(hashes.calls(), 2)
+      assert.isFalse(yield* verify("wonderland", stored)) // not remembered: hashed again
+      assert.strictEqual(hashes.calls(), 3)
+    }))
+
+  it.effect("with the hashing at its bound, no refresh and no 503: a later request starts it", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("wonderland", fast)
+      const other = yield* Password.hash("builder", fast)
+      const hashes = controlled()
+      const verify = yield* VerifierInternal.make(hashes.check, { ...settings, concurrency: 1, queue: 0 })
+      assert.isTrue(yield* verify("wonderland", stored))
+      const first = yield* hashes.holdNext
+      const bob = yield* Effect.fork(verify("builder", other)) // takes the one slot
+      yield* Deferred.await(first.started)
+      yield* TestClock.adjust("270 seconds")
+      assert.deepStrictEqual(yield* fifty(verify("wonderland", stored)), Array(50).fill(true))
+      assert.strictEqual(hashes.calls(), 2)
+      yield* Deferred.succeed(first.release, undefined)
+      assert.isTrue(yield* Fiber.join(bob))
+      const refresh = yield* hashes.holdNext
+      assert.isTrue(yield* verify("wonderland", stored))
+      yield* Deferred.await(refresh.started)
+      assert.strictEqual(hashes.calls(), 3)
+      yield* Deferred.succeed(refresh.release, undefined)
+    }))
+
+  it.effect("the refresh outlives an interrupted request", () =>
+    Effect.gen(function*() {
+      const stored = yield* Password.hash("wonderland", fast)
+      const hashes = controlled()
+      const verify = yield* VerifierInternal.make(hashes.check, settings)
+      assert.isTrue(yield* verify("wonderland", stored))
+      const refresh = yield* hashes.holdNext
+      yield* TestClock.adjust("270 seconds")
+      // the client goes away while its request is answered
+      const client = yield* Effect.fork(verify("wonderland", stored))
+      yield* Deferred.await(refresh.started)
+      yield* Fiber.interrupt(client)
+      yield* Deferred.succeed(refresh.release, undefined)
+      yield* TestClock.adjust("1 minute")
+      assert.isTrue(yield* verify("wonderland", stored))
+      yield* TestClock.adjust("3 minutes")
+      assert.isTrue(yield* verify("wonderland", stored)) // 8:30: extended
+      assert.strictEqual(hashes.calls(), 2)
+    }))
+})
+
+describe("Password.Verifier through Basic and a real server", () => {
+  it.scoped("a password near its expiry: 50 requests served while it is re-verified; a change or a disable at once", () =>
+    Effect.gen(function*() {
+      const users = new Map<string, { stored: string; disabled: boolean }>([
+        ["alice", { stored: yield* Password.hash("wonderland", fast), disabled: false }],
+        ["bob", { stored: yield* Password.hash("builder", fast), disabled: false }]
+      ])
+      const hashes = controlled()
+      const verify = yield* VerifierInternal.make(hashes.check, settings)
+      // the app's lookup runs on every request: a disabled user never reaches the verifier
+      const backend = Basic.layer({
+        verify: (username, password) =>
+          Effect.suspend(() => {
+            const user = users.get(username)
+            if (user === undefined || user.disabled) return Effect.succeedNone
+            return Effect.map(verify(password, user.stored), (ok) =>
+              ok
+                ? Option.some([new AuthCredentials(["authenticated"]), new SimpleUser(username)] as const)
+                : Option.none())
+          })
+      })
+      const url = yield* Effect.provide(serve(guardedApp), backend)
+      const status = (username: string, password: string) =>
+        Effect.map(request(`${url}/guarded`, { headers: basic(username, password) }), (reply) => reply.status)
+
+      assert.strictEqual(yield* status("alice", "wonderland"), 200)
+      assert.strictEqual(yield* status("bob", "builder"), 200)
+      const refresh = yield* hashes.holdNext
+      yield* TestClock.adjust("270 seconds")
+      assert.strictEqual(yield* status("alice", "wonderland"), 200)
+      yield* Deferred.await(refresh.started)
+      assert.deepStrictEqual(yield* fifty(status("alice", "wonderland")), Array(50).fill(200))
+      assert.strictEqual(hashes.calls(), 3)
+
+      // while alice's refresh is held: her password changes, bob is disabled; both take effect on the next request
+      users.set("alice", { stored: yield* Password.hash("looking glass", fast), disabled: false })
+      users.set("bob", { ...users.get("bob")!, disabled: true })
+      assert.strictEqual(yield* status("alice", "wonderland"), 403)
+      assert.strictEqual(yield* status("alice", "looking glass"), 200)
+      assert.strictEqual(yield* status("bob", "builder"), 403)
+
+      yield* Deferred.succeed(refresh.release, undefined)
+      yield* TestClock.adjust("1 minute")
+      assert.strictEqual(yield* status("alice", "wonderland"), 403)
+      assert.strictEqual(yield* status("alice", "looking glass"), 200)
+      assert.strictEqual(yield* status("bob", "builder"), 403)
     }))
 })

@@ -1,7 +1,19 @@
-import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
-import { assert, describe, it } from "@effect/vitest"
-import { Effect, FastCheck } from "effect"
 import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiSchema,
+  HttpApiSecurity,
+  HttpRouter,
+  HttpServer,
+  HttpServerRequest,
+  HttpServerResponse
+} from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Cause, Effect, Exit, FastCheck, Layer, Option } from "effect"
+import {
+  AuthCredentials,
   AuthenticationBackend,
   Basic,
   CurrentCredentials,
@@ -14,6 +26,7 @@ import {
   requires,
   SimpleUser
 } from "effect-auth"
+import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
 import * as Testing from "effect-auth/Testing"
 import { guardedApp } from "./utils/fixtures.js"
 import { request as get, serve } from "./utils/server.js"
@@ -175,4 +188,94 @@ describe("Testing", () => {
         assert.strictEqual(outcome._tag === "Success", mayEdit)
       })
   )
+
+  // an HttpApi app, as docs/httpapi.md builds one: its middleware takes its backend when its Layer is built
+  class Authentication extends HttpApiAuthentication.Tag<Authentication>()("test/Testing/Authentication", {
+    security: { basic: HttpApiSecurity.basic }
+  }) {}
+  const Api = HttpApi.make("testing").add(
+    HttpApiGroup.make("pages")
+      .add(HttpApiEndpoint.get("home", "/").addSuccess(HttpApiSchema.Text()).pipe(HttpApiAuthentication.requires([])))
+      .add(
+        HttpApiEndpoint.get("admin", "/admin").addSuccess(HttpApiSchema.Text()).pipe(
+          HttpApiAuthentication.requires("admin")
+        )
+      )
+      .middleware(Authentication)
+  ).add(HttpApiGroup.make("public").add(HttpApiEndpoint.get("health", "/health").addSuccess(HttpApiSchema.Text())))
+  const ApiWithoutBackend = HttpApiBuilder.api(Api).pipe(
+    Layer.provide(
+      HttpApiBuilder.group(
+        Api,
+        "pages",
+        (handlers) =>
+          handlers.handle("home", () => Effect.succeed("home")).handle("admin", () => Effect.succeed("admin"))
+      )
+    ),
+    Layer.provide(
+      HttpApiBuilder.group(Api, "public", (handlers) => handlers.handle("health", () => Effect.succeed("ok")))
+    ),
+    Layer.provide(HttpApiAuthentication.layer(Authentication, Api))
+  )
+  // the real backend knows alice, an admin
+  const BackendLive = Basic.layer({
+    realm: "app",
+    verify: (username) =>
+      Effect.succeed(
+        username === "alice"
+          ? Option.some([new AuthCredentials(["admin"]), new SimpleUser("alice")] as const)
+          : Option.none()
+      )
+  })
+  const principals = {
+    anonymous: Testing.anonymous,
+    bob: Testing.principal("bob"),
+    root: Testing.principal("root", ["admin"])
+  }
+
+  it.effect("accessTable: an HttpApi app's Layer without its backend is built around each principal", () =>
+    Effect.gen(function*() {
+      const table = yield* Testing.accessTable(ApiWithoutBackend, {
+        routes: ["GET /", "GET /admin", "GET /health"],
+        principals
+      }).pipe(Effect.provide(BackendLive)) // its challenge, so its 401s
+      assert.deepStrictEqual(table, {
+        "GET /": { anonymous: 200, bob: 200, root: 200 },
+        "GET /admin": { anonymous: 401, bob: 403, root: 200 },
+        // a row answered without authentication (a public group) is fine in a table whose other rows reach it
+        "GET /health": { anonymous: 200, bob: 200, root: 200 }
+      })
+      // or the challenge given
+      const given = yield* Testing.accessTable(ApiWithoutBackend, {
+        routes: ["GET /admin"],
+        principals,
+        challenge: `Basic realm="app"`
+      })
+      assert.deepStrictEqual(given, { "GET /admin": { anonymous: 401, bob: 403, root: 200 } })
+    }))
+
+  it.effect("accessTable dies, naming the cause, when its stand-in backend is never consulted", () =>
+    Effect.gen(function*() {
+      // the HttpApi app built with its real backend: every principal would be anonymous to it
+      const app = yield* HttpApiBuilder.httpApp.pipe(
+        Effect.provide(Layer.mergeAll(
+          ApiWithoutBackend.pipe(Layer.provide(BackendLive)),
+          HttpApiBuilder.Router.Live,
+          HttpApiBuilder.Middleware.layer,
+          HttpServer.layerContext
+        ))
+      )
+      const exit = yield* Effect.exit(
+        Testing.accessTable(app, { routes: ["GET /admin"], principals }).pipe(Effect.provide(HttpServer.layerContext))
+      )
+      assert.isTrue(Exit.isFailure(exit) && Cause.isDie(exit.cause))
+      const message = Exit.isFailure(exit) ? Cause.pretty(exit.cause) : ""
+      assert.include(message, `no request ("GET /admin") reached the stand-in backend`)
+      assert.include(message, "without its backend")
+      // routes outside the middleware say nothing of authentication: refused too
+      const outside = yield* Effect.exit(
+        Testing.accessTable(ApiWithoutBackend, { routes: ["GET /health"], principals, challenge: "Basic" })
+      )
+      assert.include(Exit.isFailure(outside) ? Cause.pretty(outside.cause) : "", `"GET /health"`)
+    }))
 })

@@ -92,34 +92,39 @@ const app = AuthenticationMiddleware(HttpRouter.empty.pipe(
 const hs256 = Jwt.layer({ algorithms: ["HS256"], key: secret, claims: AppUser })
 
 describe("JWT HS256 under load", () => {
-  it.scopedLive("2,000 requests from 200 users over 50 keep-alive connections: each names its own user", () =>
-    Effect.gen(function*() {
-      const users = Array.from({ length: 200 }, (_, i) => `user-${String(i).padStart(3, "0")}`)
-      const tokens = yield* Effect.forEach(
-        users,
-        (user) => sign({ sub: user, name: user, scope: `authenticated as:${user}` }, hmacKey, {})
-      )
-      const url = yield* serve(app).pipe(Effect.provide(hs256))
-      const agent = yield* Effect.acquireRelease(
-        Effect.sync(() => new Agent({ keepAlive: true, maxSockets: 50 })),
-        (agent) => Effect.sync(() => agent.destroy())
-      )
-      const paths = ["/", "/fork", "/forEach"]
-      const wrong: Array<string> = []
-      yield* Effect.forEach(Array.from({ length: 2_000 }, (_, i) => i), (i) => {
-        const n = (i * 7919) % users.length
-        // one in ten anonymous
-        const anonymous = i % 10 === 9
-        return Effect.map(
-          get(`${url}${paths[i % paths.length]}`, anonymous ? {} : bearer(tokens[n]!), agent),
-          (reply) => {
-            const expected = anonymous ? "/" : `${users[n]}/authenticated,as:${users[n]}`
-            if (reply.status !== 200 || reply.body !== expected) wrong.push(`${i}: ${reply.status} ${reply.body}`)
-          }
+  it.scopedLive(
+    "2,000 requests from 200 users over 50 keep-alive connections: each names its own user",
+    () =>
+      Effect.gen(function*() {
+        const users = Array.from({ length: 200 }, (_, i) => `user-${String(i).padStart(3, "0")}`)
+        const tokens = yield* Effect.forEach(
+          users,
+          (user) => sign({ sub: user, name: user, scope: `authenticated as:${user}` }, hmacKey, {})
         )
-      }, { concurrency: "unbounded", discard: true })
-      assert.deepStrictEqual(wrong, [])
-    }))
+        const url = yield* serve(app).pipe(Effect.provide(hs256))
+        const agent = yield* Effect.acquireRelease(
+          Effect.sync(() => new Agent({ keepAlive: true, maxSockets: 50 })),
+          (agent) => Effect.sync(() => agent.destroy())
+        )
+        const paths = ["/", "/fork", "/forEach"]
+        const wrong: Array<string> = []
+        yield* Effect.forEach(Array.from({ length: 2_000 }, (_, i) => i), (i) => {
+          const n = (i * 7919) % users.length
+          // one in ten anonymous
+          const anonymous = i % 10 === 9
+          return Effect.map(
+            get(`${url}${paths[i % paths.length]}`, anonymous ? {} : bearer(tokens[n]!), agent),
+            (reply) => {
+              const expected = anonymous ? "/" : `${users[n]}/authenticated,as:${users[n]}`
+              if (reply.status !== 200 || reply.body !== expected) wrong.push(`${i}: ${reply.status} ${reply.body}`)
+            }
+          )
+        }, { concurrency: "unbounded", discard: true })
+        assert.deepStrictEqual(wrong, [])
+      }),
+    // 2,000 requests: a few seconds on a quiet machine, several times that with both cores busy
+    120_000
+  )
 })
 
 // --- a JWKS endpoint that misbehaves ---------------------------------------------------------------------------
@@ -132,7 +137,7 @@ const esToken = await new SignJWT({ sub: "alice", name: "Alice", iat: issuedAt, 
 
 type Behaviour =
   | { readonly _tag: "Answer"; readonly status: number; readonly type: string; readonly body: string }
-  | { readonly _tag: "Slow"; readonly millis: number }
+  | { readonly _tag: "Held"; readonly release: Deferred.Deferred<void> } // answered once the test releases it
   | { readonly _tag: "Stall" } // headers sent, the body never finishes
 
 const good = (): Behaviour => ({
@@ -142,7 +147,7 @@ const good = (): Behaviour => ({
   body: JSON.stringify({ keys: [publicJwk] })
 })
 
-/** A JWKS endpoint on 127.0.0.1 that behaves as told; `answered` completes when a slow answer has been sent. */
+/** A JWKS endpoint on 127.0.0.1 that behaves as told; `answered` completes when a held answer has been sent. */
 const jwksEndpoint = (behaviour: Behaviour) =>
   Effect.gen(function*() {
     const answered = yield* Deferred.make<void>()
@@ -153,11 +158,12 @@ const jwksEndpoint = (behaviour: Behaviour) =>
             case "Answer":
               res.writeHead(behaviour.status, { "content-type": behaviour.type }).end(behaviour.body)
               return
-            case "Slow":
-              setTimeout(() => {
+            case "Held":
+              // the answer waits for the test, not for a timer: how fast the machine is changes nothing
+              Effect.runFork(Deferred.await(behaviour.release)).addObserver(() => {
                 const { body, type } = good() as Extract<Behaviour, { _tag: "Answer" }>
                 res.writeHead(200, { "content-type": type }).end(body, () => Deferred.unsafeDone(answered, Effect.void))
-              }, behaviour.millis)
+              })
               return
             case "Stall":
               res.writeHead(200, { "content-type": "application/json" })
@@ -188,9 +194,10 @@ const closedPort = Effect.async<string>((resume) => {
   })
 })
 
+// a timeout far beyond what a fetch takes on a busy machine: only the tests of the timeout itself set a short one
 const withJwks = (
   jwksUrl: string,
-  timeout: Duration.DurationInput = "300 millis",
+  timeout: Duration.DurationInput = "1 minute",
   logLevel: LogLevel.LogLevel = LogLevel.None
 ) =>
   serve(
@@ -265,11 +272,13 @@ describe("a JWKS endpoint that misbehaves", () => {
 
   it.scopedLive("slow: the middleware's timeout answers 503 at once; the fetch goes on, and the next request is served", () =>
     Effect.gen(function*() {
-      const jwks = yield* jwksEndpoint({ _tag: "Slow", millis: 700 })
-      const url = yield* withJwks(jwks.url)
+      const release = yield* Deferred.make<void>()
+      const jwks = yield* jwksEndpoint({ _tag: "Held", release })
+      const url = yield* withJwks(jwks.url, "300 millis")
       assertUnavailable(yield* get(url, bearer(esToken)), "1", "slow")
       yield* servesOn(url)
       // the fetch was not cut short with the request that started it: once it is answered, the keys are there
+      yield* Deferred.succeed(release, undefined)
       yield* Deferred.await(jwks.answered)
       assert.strictEqual((yield* get(url, bearer(esToken))).body, "Alice")
     }))
@@ -370,7 +379,7 @@ describe("JWT: no token in logs, at any level", () => {
           Logger.withMinimumLogLevel(LogLevel.All)
         )
       const url = yield* log(serve(app).pipe(Effect.provide(hs256)))
-      const jwksUrl = yield* log(withJwks(yield* closedPort, "300 millis", LogLevel.All))
+      const jwksUrl = yield* log(withJwks(yield* closedPort, undefined, LogLevel.All))
       for (const token of tokens) {
         yield* get(url, bearer(token))
         yield* get(jwksUrl, bearer(token))

@@ -11,10 +11,8 @@ import type * as ConfigError from "effect/ConfigError"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
-import * as Stream from "effect/Stream"
-import { randomUUID } from "node:crypto"
+import * as listener from "./internal/listener.js"
 import * as internal from "./internal/stores.js"
-import type * as SqlSessionStore from "./SqlSessionStore.js"
 
 /**
  * @since 0.2.0
@@ -28,71 +26,19 @@ export interface Options {
   /** The notification channel (`effect_auth` unless given): one per set of instances sharing sessions. */
   readonly channel?: string | undefined
   /**
-   * How often each instance checks that it still hears notifications (every 2 seconds unless given, in
-   * milliseconds): a check unanswered for two periods turns the cache off until one is answered again.
+   * How often each instance pings its LISTEN connection (every 2 seconds unless given, in milliseconds): pings
+   * unheard for two periods turn the cache off until one is heard; for five, the connection is replaced. A
+   * connection that reports its loss turns the cache off at once, without waiting for a ping.
    */
   readonly heartbeatMillis?: number | undefined
+  /**
+   * The `application_name` of the instance's connections, what `pg_stat_activity` shows (`effect-auth` unless
+   * given); its LISTEN connection's is this followed by ` listen`.
+   */
+  readonly applicationName?: string | undefined
 }
 
-const sleep = (millis: number) => Effect.promise(() => new Promise<void>((resolve) => setTimeout(resolve, millis)))
-
-// the heartbeat and its watchdog run on the wall clock, never Effect's: a TestClock that stands still must not make
-// a live connection look dead, nor a dead one look live
-const now = () => Date.now()
-
-/**
- * Wires the session cache to LISTEN/NOTIFY on `channel`: every message, ours too, reaches the cache; our own pings,
- * echoed back, prove the connection listens. While no ping came back for two periods the cache is bypassed and
- * cleared, so a lost connection costs queries, never a stale session.
- */
-const listen =
-  (client: PgClient.PgClient, channel: string, heartbeatMillis: number) => (cache: SqlSessionStore.Cache) =>
-    Effect.gen(function*() {
-      // `SELECT pg_notify(…)`, not `client.notify`, whose `NOTIFY channel, $1` PostgreSQL refuses (a NOTIFY payload
-      // cannot be a parameter)
-      const notify = (message: string) => Effect.asVoid(client`SELECT pg_notify(${channel}, ${message})`)
-      const instance = randomUUID()
-      const ping = `p:${instance}`
-      let heard = -Infinity
-      let wasLive = false
-      const live = () => {
-        const isLive = now() - heard < 2 * heartbeatMillis
-        if (wasLive && !isLive) cache.invalidate("*")
-        wasLive = isLive
-        return isLive
-      }
-      const onMessage = (message: string) => {
-        if (message === ping) heard = now()
-        else if (!message.startsWith("p:")) cache.invalidate(message)
-      }
-      yield* client.listen(channel).pipe(
-        Stream.runForEach((message) => Effect.sync(() => onMessage(message))),
-        Effect.catchAllCause((cause) => Effect.logWarning("effect-auth: LISTEN failed; retrying", cause)),
-        Effect.zipRight(Effect.sync(() => cache.invalidate("*"))),
-        Effect.zipRight(sleep(heartbeatMillis)),
-        Effect.forever,
-        Effect.forkScoped
-      )
-      yield* notify(ping).pipe(
-        Effect.catchAllCause((cause) => Effect.logWarning("effect-auth: NOTIFY failed", cause)),
-        Effect.zipRight(sleep(heartbeatMillis)),
-        Effect.forever,
-        Effect.forkScoped
-      )
-      // wait (a bounded while) for the first ping to come back, so the cache starts on at once when all is well
-      for (let i = 0; i < 50 && now() - heard >= 2 * heartbeatMillis; i++) {
-        yield* sleep(20)
-        if (i % 10 === 9) yield* Effect.ignore(notify(ping))
-      }
-      return {
-        live,
-        publish: (message: string) =>
-          Effect.mapError(
-            notify(message),
-            (cause) => new SessionStoreError({ message: "could not notify other instances", cause })
-          )
-      } satisfies SqlSessionStore.Invalidation
-    })
+const defaultApplicationName = "effect-auth"
 
 /**
  * `SessionStore`, `ThrottleStore` and `UserStore` in PostgreSQL, tables created on first start, with the `SqlClient`
@@ -103,10 +49,27 @@ const listen =
  */
 export const layer = (options: Options) => {
   const channel = options.channel ?? "effect_auth"
-  const heartbeatMillis = options.heartbeatMillis ?? 2_000
+  const applicationName = options.applicationName ?? defaultApplicationName
   return Layer.scopedContext(
-    Effect.flatMap(PgClient.PgClient, (client) => internal.make(options, listen(client, channel, heartbeatMillis)))
-  ).pipe(Layer.provideMerge(PgClient.layer({ url: options.url })))
+    Effect.flatMap(PgClient.PgClient, (client) =>
+      internal.make(
+        options,
+        listener.make({
+          url: options.url,
+          channel,
+          applicationName: `${applicationName} listen`,
+          heartbeatMillis: options.heartbeatMillis ?? 2_000,
+          // `SELECT pg_notify(…)`, not `client.notify`, whose `NOTIFY channel, $1` PostgreSQL refuses (a NOTIFY
+          // payload cannot be a parameter); run by the client in context, so in the caller's transaction if any:
+          // PostgreSQL sends it at the commit, and not at all on a rollback
+          notify: (message) =>
+            Effect.mapError(
+              Effect.asVoid(client`SELECT pg_notify(${channel}, ${message})`),
+              (cause) => new SessionStoreError({ message: "could not notify other instances", cause })
+            )
+        })
+      ))
+  ).pipe(Layer.provideMerge(PgClient.layer({ url: options.url, applicationName })))
 }
 
 /**

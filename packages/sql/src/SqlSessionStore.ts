@@ -118,6 +118,10 @@ export const makeWithCache = (
     }
     const publish = (message: string): Effect.Effect<void, SessionStoreError> =>
       invalidation === undefined ? Effect.void : invalidation.publish(message)
+    // a revocation and its message are one transaction: the message is sent at the commit, and a failure between
+    // them undoes the revocation (the caller gets the error), so that no instance keeps a revoked session cached
+    const atomically = <A, E>(effect: Effect.Effect<A, E>) =>
+      invalidation === undefined ? effect : sql.withTransaction(effect)
 
     const sweep = (now: number) =>
       sql`DELETE FROM effect_auth_sessions WHERE expires_at <= ${now} OR last_seen_at + idle_timeout <= ${now}`
@@ -196,20 +200,22 @@ export const makeWithCache = (
 
       revoke: (id) =>
         Effect.gen(function*() {
-          yield* sql`DELETE FROM effect_auth_sessions WHERE id = ${id}`
+          yield* atomically(Effect.zipRight(sql`DELETE FROM effect_auth_sessions WHERE id = ${id}`, publish(`s:${id}`)))
           invalidate(`s:${id}`)
-          yield* publish(`s:${id}`)
         }).pipe(Effect.mapError(storeError("could not revoke a session"))),
 
       revokeUser: (userId, except) =>
         Effect.gen(function*() {
-          if (except === undefined) yield* sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId}`
-          else yield* sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId} AND id <> ${except}`
+          yield* atomically(Effect.zipRight(
+            except === undefined
+              ? sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId}`
+              : sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId} AND id <> ${except}`,
+            // the session kept is dropped from the other instances' caches too: they read it again once
+            publish(`u:${userId}`)
+          ))
           const kept = except === undefined ? undefined : cache.get(except)
           invalidate(`u:${userId}`)
           if (kept !== undefined) cache.set(except!, kept)
-          // the session kept is dropped from the other instances' caches too: they read it again once
-          yield* publish(`u:${userId}`)
         }).pipe(Effect.mapError(storeError("could not revoke the sessions of a user"))),
 
       list: (userId) =>

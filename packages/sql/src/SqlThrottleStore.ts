@@ -29,7 +29,7 @@ const unavailable = (reason: string) => (cause: unknown) =>
 /**
  * The store over the `SqlClient` in context, on the tables of `Migrations`. A hit is one statement: the row is
  * inserted, or its count raised, or its window restarted when the old one has closed, and the result returned, so
- * that two instances hitting one key at once both count.
+ * that two instances hitting one key at once both count, and each sees its own count. A release is one statement too.
  *
  * @since 0.2.0
  * @category constructors
@@ -50,6 +50,14 @@ export const make: Effect.Effect<ThrottleStore.Service, never, SqlClient.SqlClie
             Effect.map((rows): Count => ({ count: Number(rows[0]!.count), resetAt: Number(rows[0]!.reset_at) }))
           )
         }).pipe(Effect.catchAll(unavailable("could not count a failure"))),
+      // one statement: of two releases at once, each takes back one, and none goes below 0
+      release: (key) =>
+        Effect.flatMap(Clock.currentTimeMillis, (now) =>
+          sql`UPDATE effect_auth_throttle SET count = count - 1
+            WHERE key = ${key} AND reset_at > ${now} AND count > 0`).pipe(
+            Effect.asVoid,
+            Effect.catchAll(unavailable("could not release an attempt"))
+          ),
       get: (key) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) =>
           sql<Row>`SELECT count, reset_at FROM effect_auth_throttle WHERE key = ${key} AND reset_at > ${now}`.pipe(

@@ -33,7 +33,8 @@ export const defaultFilename = path.join("data", "effect-auth.sqlite")
 
 /**
  * `SessionStore`, `ThrottleStore` and `UserStore` in an SQLite file, its folder and tables created on first start,
- * with the `SqlClient` they use (for an app's own tables).
+ * with the `SqlClient` they use (for an app's own tables). The folder is created 0700 and the file (with its `-wal`
+ * and `-shm`) 0600: for its owner alone.
  *
  * @example
  * ```ts
@@ -49,8 +50,37 @@ export const layer = (options: Options = {}) => {
   const filename = options.filename ?? defaultFilename
   return Layer.scopedContext(internal.make(options)).pipe(
     Layer.provideMerge(Layer.unwrapEffect(Effect.sync(() => {
-      if (filename !== ":memory:") fs.mkdirSync(path.dirname(path.resolve(filename)), { recursive: true })
+      create(filename)
       return SqliteClient.layer({ filename })
     })))
   )
+}
+
+// the folders made here are the owner's alone (0700), and so is the file (0600): it holds password hashes, and
+// SQLite gives the `-wal` and `-shm` files it makes beside it the database file's mode. A folder or a file that
+// exists already keeps its mode.
+const create = (filename: string): void => {
+  // in memory, or a temporary or URI database SQLite places itself
+  if (filename === ":memory:" || filename === "" || filename.startsWith("file:")) return
+  const file = path.resolve(filename)
+  const first = fs.mkdirSync(path.dirname(file), { recursive: true, mode: 0o700 })
+  if (first !== undefined) {
+    // the mode given to mkdir is narrowed by the umask; set it whole on each folder made
+    for (let folder = path.dirname(file); folder.length >= first.length; folder = path.dirname(folder)) {
+      fs.chmodSync(folder, 0o700)
+    }
+  }
+  let fd: number
+  try {
+    // an empty file is an empty database
+    fd = fs.openSync(file, "wx", 0o600)
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "EEXIST") return
+    throw error
+  }
+  try {
+    fs.fchmodSync(fd, 0o600)
+  } finally {
+    fs.closeSync(fd)
+  }
 }

@@ -4,8 +4,10 @@
  *
  * @since 0.2.0
  */
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { BaseUser } from "effect-auth"
+import { ServiceUnavailable } from "effect-auth"
 import * as Password from "effect-auth/Password"
 import { SessionStore } from "effect-auth/SessionStore"
 import * as Clock from "effect/Clock"
@@ -84,7 +86,8 @@ export class UserNotFound extends Data.TaggedError("UserNotFound")<{ readonly us
 }
 
 /**
- * The database failed (down, a query refused). It never leaves the process.
+ * The database failed (down, a query refused, or closed). Its cause never leaves the process: left unhandled in a
+ * handler, it answers as `ServiceUnavailable` does (503, `Retry-After`), not with an empty 500.
  *
  * @since 0.2.0
  * @category errors
@@ -92,7 +95,12 @@ export class UserNotFound extends Data.TaggedError("UserNotFound")<{ readonly us
 export class UserStoreError extends Data.TaggedError("UserStoreError")<{
   readonly message: string
   readonly cause?: unknown
-}> {}
+}> implements HttpServerRespondable.Respondable {
+  /** @since 0.3.0 */
+  [HttpServerRespondable.symbol]() {
+    return new ServiceUnavailable({ reason: this.message, retryAfter: 1 })[HttpServerRespondable.symbol]()
+  }
+}
 
 /**
  * @since 0.2.0
@@ -288,9 +296,13 @@ export class UserStore extends Context.Tag("@effect-auth/sql/UserStore")<UserSto
               const row = yield* existing(username)
               const passwordHash = yield* Password.hash(password, hashOptions)
               const now = yield* Clock.currentTimeMillis
-              yield* sql`UPDATE effect_auth_users SET password_hash = ${passwordHash}, updated_at = ${now}
-                WHERE id = ${row.id}`
-              yield* revoke(row.id, keep)
+              // the new hash and the revocation are one transaction: no fault between them leaves the sessions
+              // opened with the old password alive
+              yield* sql.withTransaction(Effect.zipRight(
+                sql`UPDATE effect_auth_users SET password_hash = ${passwordHash}, updated_at = ${now}
+                  WHERE id = ${row.id}`,
+                revoke(row.id, keep)
+              ))
             })
           ),
         setDisabled: (username, disabled) =>
@@ -299,9 +311,11 @@ export class UserStore extends Context.Tag("@effect-auth/sql/UserStore")<UserSto
             Effect.gen(function*() {
               const row = yield* existing(username)
               const now = yield* Clock.currentTimeMillis
-              yield* sql`UPDATE effect_auth_users SET disabled = ${disabled ? 1 : 0}, updated_at = ${now}
-                WHERE id = ${row.id}`
-              if (disabled) yield* revoke(row.id)
+              yield* sql.withTransaction(Effect.zipRight(
+                sql`UPDATE effect_auth_users SET disabled = ${disabled ? 1 : 0}, updated_at = ${now}
+                  WHERE id = ${row.id}`,
+                disabled ? revoke(row.id) : Effect.void
+              ))
             })
           )
       })

@@ -4,13 +4,15 @@
  * Skipped, with a message, when `DATABASE_URL` is not set.
  */
 import { UserStore } from "@effect-auth/sql"
+import * as Pg from "@effect-auth/sql/Pg"
 import * as SqlClient from "@effect/sql/SqlClient"
+import * as Statement from "@effect/sql/Statement"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Duration, Effect, Layer, Option, Redacted } from "effect"
 import { SessionStore } from "effect-auth/SessionStore"
 import { ThrottleStore } from "effect-auth/Throttle"
 import { randomUUID } from "node:crypto"
-import { pg, skipPg, statementCounter } from "./utils/stores.js"
+import { databaseUrl, logN, pg, skipPg, statementCounter } from "./utils/stores.js"
 
 const channel = "effect_auth_test_pg"
 const session = (userId: string) => ({
@@ -95,6 +97,105 @@ describe.skipIf(skipPg)("two instances on one PostgreSQL", () => {
         Option.isNone(yield* Context.get(b, UserStore).authenticate(username, Redacted.make("another password")))
       )
     }))
+
+  it.scoped("a revocation whose NOTIFY fails is undone: the session stays valid everywhere, the caller gets the error", () =>
+    Effect.gen(function*() {
+      const [a, b] = yield* instances
+      const storeA = Context.get(a, SessionStore)
+      const storeB = Context.get(b, SessionStore)
+      const sql = Context.get(a, SqlClient.SqlClient)
+      const usersA = Context.get(a, UserStore)
+      const username = `pg-user-${randomUUID()}`
+      const userId = (yield* usersA.add({ username, password: Redacted.make("a password") })).id
+      const [token] = yield* storeA.create(session(userId))
+      const value = Redacted.value(token)
+      const [id] = SessionStore.parseToken(value)!
+      assert.isTrue(Option.isSome(yield* storeB.authenticate(value)), "valid on B, and cached there")
+      // the fault, between the DELETE and the NOTIFY: the NOTIFY replaced by one that PostgreSQL refuses (its payload
+      // is too long)
+      const notifyFails = Statement.withTransformer((statement, sql) =>
+        Effect.succeed(
+          statement.compile()[0].includes("pg_notify")
+            ? sql`SELECT pg_notify(${channel}, repeat('x', 9000))` as Statement.Statement<unknown>
+            : statement
+        )
+      )
+      const rows = sql`SELECT id FROM effect_auth_sessions WHERE id = ${id}`
+      for (const revoke of [storeA.revoke(id), storeA.revokeUser(userId)]) {
+        const error = yield* Effect.flip(revoke.pipe(notifyFails))
+        assert.strictEqual(error._tag, "SessionStoreError")
+        // undone: the row is there, so A (which reads it) and B (which cached it) agree that it is valid
+        assert.strictEqual((yield* rows).length, 1, "the DELETE was rolled back")
+        assert.isTrue(Option.isSome(yield* storeA.authenticate(value)), "valid on A")
+        assert.isTrue(Option.isSome(yield* storeB.authenticate(value)), "valid on B")
+      }
+      // a password change is undone too: the old password still works, and the session still lives
+      const changed = yield* Effect.flip(usersA.setPassword(username, Redacted.make("a new one")).pipe(notifyFails))
+      assert.strictEqual(changed._tag, "UserStoreError")
+      assert.isTrue(Option.isSome(yield* usersA.authenticate(username, Redacted.make("a password"))))
+      assert.isTrue(Option.isSome(yield* storeB.authenticate(value)), "valid on B")
+      // without the fault, both refuse it
+      yield* storeA.revoke(id)
+      assert.isTrue(Option.isNone(yield* storeA.authenticate(value)))
+      assert.isFinite(yield* timeUntil(Effect.map(storeB.authenticate(value), Option.isNone)))
+    }))
+
+  it.scopedLive(
+    "B's LISTEN connection killed: B refuses a session revoked on A at once, listens again, and caches again",
+    () =>
+      Effect.gen(function*() {
+        const applicationName = `effect-auth-test-${randomUUID().slice(0, 8)}`
+        const a = yield* Layer.build(pg(channel))
+        // pings so rare that in this test only the connection's own report of its loss can turn B's cache off
+        const b = yield* Layer.build(
+          Pg.layer({ url: Redacted.make(databaseUrl!), logN, channel, heartbeatMillis: 600_000, applicationName })
+        )
+        const storeA = Context.get(a, SessionStore)
+        const storeB = Context.get(b, SessionStore)
+        const sql = Context.get(a, SqlClient.SqlClient)
+        const wait = (millis: number) => Effect.promise(() => new Promise((resolve) => setTimeout(resolve, millis)))
+        const newSession = Effect.map(storeA.create(session(`pg-${randomUUID()}`)), ([token]) => Redacted.value(token))
+        // whether B answers `token` from its cache: read once (the first read may fill the cache), then counted
+        const cachedOnB = (token: string) =>
+          Effect.gen(function*() {
+            assert.isTrue(Option.isSome(yield* storeB.authenticate(token)))
+            const counter = statementCounter()
+            assert.isTrue(Option.isSome(yield* storeB.authenticate(token).pipe(counter.counting)))
+            return counter.count() === 0
+          })
+
+        const token = yield* newSession
+        assert.isTrue(yield* cachedOnB(token), "cached on B")
+        const listeners = yield* sql<{ readonly pid: number }>`SELECT pid FROM pg_stat_activity
+          WHERE application_name = ${`${applicationName} listen`}`
+        assert.strictEqual(listeners.length, 1, "B's LISTEN connection, by its application_name")
+        const pid = listeners[0]!.pid
+        // as the application's own role: a role may end its own connections
+        yield* sql`SELECT pg_terminate_backend(${pid})`
+        // gone from pg_stat_activity: its last word, the error, was sent to B before
+        while ((yield* sql`SELECT 1 FROM pg_stat_activity WHERE pid = ${pid}`).length > 0) yield* wait(10)
+
+        yield* storeA.revoke(SessionStore.parseToken(token)![0])
+        assert.isTrue(Option.isNone(yield* storeB.authenticate(token)), "refused on B at once, without waiting")
+
+        // listening again within seconds: a new session is read once, then answered from B's cache
+        const again = yield* newSession
+        let back = false
+        for (let i = 0; i < 200 && !back; i++) {
+          back = yield* cachedOnB(again)
+          if (!back) yield* wait(50)
+        }
+        assert.isTrue(back, "B caches again")
+        const relistened = yield* sql<{ readonly pid: number }>`SELECT pid FROM pg_stat_activity
+          WHERE application_name = ${`${applicationName} listen`}`
+        assert.strictEqual(relistened.length, 1)
+        assert.notStrictEqual(relistened[0]!.pid, pid, "on a new connection")
+        // and hears revocations again
+        yield* storeA.revoke(SessionStore.parseToken(again)![0])
+        assert.isFinite(yield* timeUntil(Effect.map(storeB.authenticate(again), Option.isNone)))
+      }),
+    { timeout: 60_000 }
+  )
 
   it.scoped("the throttle counts attempts across both, at once too", () =>
     Effect.gen(function*() {

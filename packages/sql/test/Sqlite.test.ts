@@ -8,6 +8,7 @@ import { Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { SessionStore } from "effect-auth/SessionStore"
 import { ThrottleStore } from "effect-auth/Throttle"
 import * as fs from "node:fs"
+import * as path from "node:path"
 import { sqlite, tempFile } from "./utils/stores.js"
 
 const withStores = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
@@ -37,6 +38,24 @@ describe("Sqlite.layer", () => {
         assert.isTrue(Option.isSome(yield* Effect.flatMap(UserStore, (users) => users.find("ALICE"))))
         const found = yield* Effect.flatMap(SessionStore, (store) => store.authenticate(Redacted.value(token)))
         assert.deepStrictEqual(Option.map(found, (s) => s.userId), Option.some("alice"))
+      }).pipe(Effect.provide(sqlite(filename)))
+    }))
+
+  it.scoped("makes the folder 0700 and the database, its -wal and its -shm 0600, under the usual umask", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempFile
+      const modeOf = (file: string) => (fs.statSync(file).mode & 0o777).toString(8)
+      // the usual umask, which leaves files readable by all (0644) unless made otherwise
+      const umask = process.umask(0o022)
+      yield* Effect.addFinalizer(() => Effect.sync(() => process.umask(umask)))
+      yield* Effect.gen(function*() {
+        // a write, so that SQLite has made its -wal and -shm files
+        yield* Effect.flatMap(UserStore, (users) => users.add({ username: "alice", password }))
+        assert.deepStrictEqual(
+          ["", "-wal", "-shm"].map((suffix) => [suffix, modeOf(`${filename}${suffix}`)]),
+          [["", "600"], ["-wal", "600"], ["-shm", "600"]]
+        )
+        assert.strictEqual(modeOf(path.dirname(filename)), "700")
       }).pipe(Effect.provide(sqlite(filename)))
     }))
 })

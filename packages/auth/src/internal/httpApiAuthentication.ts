@@ -2,6 +2,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import type * as HttpApiSecurity from "@effect/platform/HttpApiSecurity"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -14,6 +15,7 @@ import * as Policy from "../Policy.js"
 import * as Requires from "../Requires.js"
 import { UnauthenticatedUser } from "../User.js"
 import { readContext, readService } from "./context.js"
+import { appendNoStore } from "./noStore.js"
 import * as policies from "./policy.js"
 
 /** What `requires` (or `optional`) put on an endpoint. */
@@ -155,16 +157,23 @@ export const makeAuthenticate = (
   HttpServerRequest.HttpServerRequest
 > => {
   const challenge = backend.anonymous.challenge
-  const authenticated = Effect.map(
-    Effect.tapDefect(
-      backend.authenticate,
-      (cause) => Effect.logError("AuthenticationBackend failed unexpectedly", cause)
-    ),
-    (result): Authentication =>
+  const authenticated = Effect.matchCauseEffect(backend.authenticate, {
+    onFailure: (cause) =>
+      Effect.zipRight(
+        Cause.isDie(cause)
+          ? Effect.logError("AuthenticationBackend failed unexpectedly", cause)
+          // a refusal of credentials depends on them: no cache keeps it
+          : Cause.isFailure(cause)
+          ? appendNoStore
+          : Effect.void,
+        Effect.failCause(cause)
+      ),
+    onSuccess: (result): Effect.Effect<Authentication> =>
       result._tag === "None"
-        ? backend.anonymous
-        : new Authentication(result.value[1], result.value[0], challenge)
-  )
+        ? Effect.succeed(backend.anonymous)
+        // a response computed for this user: no cache keeps it
+        : Effect.as(appendNoStore, new Authentication(result.value[1], result.value[0], challenge))
+  })
   // a refusal of credentials is an anonymous request on an endpoint that takes the user optionally
   const optional = Effect.catchIf(authenticated, isAuthenticationError, () => Effect.succeed(backend.anonymous))
 

@@ -1,15 +1,15 @@
 import type { AuthCredentials } from "../AuthCredentials.js"
 import * as Policy from "../Policy.js"
-import type { BaseUser, RequestUser } from "../User.js"
+import type { BaseUser, RequestUser, Scope } from "../User.js"
 
 /** What `requires` accepts: one scope (never split), all of several scopes, or a `Policy`. */
-export type Requirement = string | ReadonlyArray<string> | Policy.Policy<any>
+export type Requirement = Scope | ReadonlyArray<Scope> | Policy.Policy<any>
 
 /** The policy a requirement means: a string or an array of strings is all of those scopes. */
 export const toPolicy = <P extends Requirement>(requirement: P): Policy.Policy<Policy.Policy.Context<P>> =>
   Policy.isPolicy(requirement)
     ? requirement as Policy.Policy<any>
-    : Policy.scopes(requirement as string | ReadonlyArray<string>)
+    : Policy.scopes(requirement as Scope | ReadonlyArray<Scope>)
 
 /** `Policy.decide` without the `Option`: the clause that failed, or `undefined`; the per-request path asks this. */
 export const failing = (
@@ -62,8 +62,8 @@ export const hasChecks = (policy: Policy.Policy<any>): boolean => {
 }
 
 /** The scopes a policy names (each once, in order): what a denial reports, and what OpenAPI lists. */
-export const scopesOf = (policy: Policy.Policy<any>): ReadonlyArray<string> => {
-  const out = new Set<string>()
+export const scopesOf = (policy: Policy.Policy<any>): ReadonlyArray<Scope> => {
+  const out = new Set<Scope>()
   const go = (p: Policy.Policy<any>): void => {
     switch (p._tag) {
       case "Scope":
@@ -86,10 +86,10 @@ export const scopesOf = (policy: Policy.Policy<any>): ReadonlyArray<string> => {
  * If `policy` is scopes only, all of them (a `Scope`, or an `All` of `Scope`s), those scopes: `requires` then takes
  * a path that allocates nothing when the request passes.
  */
-export const allOfScopes = (policy: Policy.Policy<any>): ReadonlyArray<string> | undefined => {
+export const allOfScopes = (policy: Policy.Policy<any>): ReadonlyArray<Scope> | undefined => {
   if (policy._tag === "Scope") return [policy.scope]
   if (policy._tag !== "All") return undefined
-  const out: Array<string> = []
+  const out: Array<Scope> = []
   for (const p of policy.policies) {
     if (p._tag === "Scope") out.push(p.scope)
     else if (p._tag === "All") {

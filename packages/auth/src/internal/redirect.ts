@@ -11,13 +11,18 @@ const leadingSlashes = /^[/\\]+/
 const startsWithSlash = /^[/\\]/
 // `encodeURIComponent` throws on a lone surrogate: make it the replacement character a UTF-8 decoder would give
 const loneSurrogate = /\p{Cs}/gu
+// what a `Location` header may not hold as it is (Node refuses anything but Latin-1, a browser reads the bytes as
+// UTF-8): spaces, controls and every non-ASCII character, percent-encoded as UTF-8 as `encodeURI` does; and a `%`
+// that starts no escape, so that the result is a URL and encoding it again changes nothing
+const unsafe = /[^\x21-\x7e]|%(?![0-9A-Fa-f]{2})/gu
 
 /**
  * A path on this site for `path`, for a `next` parameter or a redirect back: always one `/` and then anything but
  * another `/` or `\`, so that resolved against any page of this site it stays on this site. Tabs and newlines are
  * dropped (a browser ignores them), leading slashes and backslashes folded, and an absolute URL (an absolute-form
  * request target, or a `next` a client made up) is cut to its path and query; anything else that is no path is `/`.
- * A `next` read back from a request (a login form's) must go through this again before it is used.
+ * Spaces, controls and non-ASCII characters are percent-encoded (UTF-8), so that the result is always a valid header
+ * value (`/é` becomes `/%C3%A9`); escapes already there are kept. A `next` read back from a request (a login form's) must go through this again before it is used.
  */
 export const safeNext = (path: string): string => {
   let next = path.replace(ignoredAnywhere, "").replace(ignoredLeading, "")
@@ -30,7 +35,10 @@ export const safeNext = (path: string): string => {
       return "/"
     }
   }
-  return `/${next.replace(leadingSlashes, "")}`.replace(loneSurrogate, "\uFFFD")
+  return `/${next.replace(leadingSlashes, "")}`.replace(loneSurrogate, "\uFFFD").replace(
+    unsafe,
+    (character) => encodeURIComponent(character)
+  )
 }
 
 /**

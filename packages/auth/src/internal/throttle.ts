@@ -1,83 +1,175 @@
+import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import type * as Option from "effect/Option"
+import * as Either from "effect/Either"
+import * as Option from "effect/Option"
+import * as Redacted from "effect/Redacted"
+import type { KeyObject } from "node:crypto"
+import { createSecretKey, randomBytes } from "node:crypto"
 import type { ServiceUnavailable } from "../AuthenticationError.js"
 import { isAuthenticationError, TooManyRequests } from "../AuthenticationError.js"
-import type { Count, Options, ThrottleStore } from "../Throttle.js"
+import type { Client, Count, DeviceCookie, Guard, Options, ThrottleStore } from "../Throttle.js"
+import { isSecureCookie } from "./client.js"
+import * as deviceCookie from "./deviceCookie.js"
+import type { Prefix } from "./throttleKey.js"
+import { addressKeys, usernameKey } from "./throttleKey.js"
 
 // OWASP's Authentication Cheat Sheet leaves the numbers to the app; these let a person mistype a password several
-// times, and a few people behind one NAT do so, while a guesser gets 50 tries per address per quarter hour
+// times, and a few people behind one NAT do so, while a guesser gets 10 tries per name per quarter hour, whatever
+// number of addresses it has, and 50 per address. An IPv6 guesser with a whole /48 (65,536 /64s) gets 200 across
+// it, and a known device (a device cookie) 10 of its own
 const defaultUsername = 10
 const defaultAddress = 50
+const defaultPrefix56 = 100
+const defaultPrefix48 = 200
+const defaultDevice = 10
 const defaultWindow = Duration.minutes(15)
+// a device that logs in now and then stays known; each login sets a new cookie
+const defaultMaxAge = Duration.days(90)
+// HMAC-SHA256's output: a shorter key weakens it
+const minSecretBytes = 32
 
-/**
- * The key an address counts under: IPv4 as it is (an IPv4-mapped IPv6 address as its IPv4), IPv6 by its /64, the
- * block one host or subscriber usually holds (counting per address would give a guesser 2^64 budgets).
- */
-export const addressKey = (address: string): string => {
-  const zone = address.indexOf("%")
-  const plain = (zone === -1 ? address : address.slice(0, zone)).toLowerCase()
-  if (!plain.includes(":")) return `a:${plain}`
-  const mapped = /^::ffff:(\d{1,3}(?:\.\d{1,3}){3})$/.exec(plain)
-  if (mapped !== null) return `a:${mapped[1]!}`
-  const [head = "", tail] = plain.split("::", 2)
-  const first = head === "" ? [] : head.split(":")
-  const last = tail === undefined || tail === "" ? [] : tail.split(":")
-  const groups = tail === undefined
-    ? first
-    : [...first, ...Array(Math.max(0, 8 - first.length - last.length)).fill("0"), ...last]
-  return `a:${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, "")).join(":")}::/64`
+// the key of guards made without a secret: one per process, so that Basic's guard and a form's honour each other's
+// cookies (instances behind one site need a secret of their own)
+let processKey: KeyObject | undefined
+const keyOf = (secret: Redacted.Redacted<string> | undefined): KeyObject => {
+  if (secret === undefined) return processKey ??= createSecretKey(randomBytes(minSecretBytes))
+  const bytes = Buffer.from(Redacted.value(secret), "utf8")
+  if (bytes.length < minSecretBytes) {
+    throw new Error(
+      `Throttle: the device cookie's secret has ${bytes.length} bytes; it needs ${minSecretBytes} or more`
+    )
+  }
+  return createSecretKey(bytes)
 }
 
-// the same name typed differently (case, full-width letters) is one name to a guesser: counted as one
-const usernameKey = (username: string): string => `u:${username.normalize("NFKC").toLowerCase()}`
+const positive = (name: string, n: number): number => {
+  if (!Number.isInteger(n) || n < 1) throw new TypeError(`Throttle: \`${name}\` must be a positive integer`)
+  return n
+}
 
-const refuse = (what: string, count: Count, now: number) =>
-  Effect.fail(
-    new TooManyRequests({
-      reason: `too many failed attempts for this ${what}`,
-      retryAfter: Math.max(1, Math.ceil((count.resetAt - now) / 1000))
-    })
-  )
+interface Budget {
+  readonly key: string
+  readonly limit: number
+  readonly what: string
+}
+
+const refusal = (budget: Budget, count: Count, now: number) =>
+  new TooManyRequests({
+    reason: `too many failed attempts for this ${budget.what}`,
+    // from the clock and the window's end alone: the same answer on a busy machine
+    retryAfter: Math.max(1, Math.ceil((count.resetAt - now) / 1000))
+  })
+
+const makeDeviceCookie = (options: Exclude<Options["deviceCookie"], false>, now: Effect.Effect<number>) => {
+  const key = keyOf(options?.secret)
+  const name = options?.cookieName ?? "device"
+  const names = { secure: `__Host-${name}`, plain: name }
+  const maxAge = Duration.decode(options?.maxAge ?? defaultMaxAge)
+  const maxAgeMillis = Duration.toMillis(maxAge)
+  if (!(maxAgeMillis > 0) || !Number.isFinite(maxAgeMillis)) throw new TypeError("Throttle: `maxAge` must be finite")
+  const secure = options?.secure ?? "auto"
+  // the cookie is read by the login form's POST alone, a request of this site: `Strict` costs nothing
+  const base = { path: "/", httpOnly: true, sameSite: "strict", maxAge } as const
+  for (const cookieName of [names.secure, names.plain]) {
+    // throws on a name a cookie cannot have, once, here
+    HttpServerResponse.unsafeSetCookie(HttpServerResponse.empty(), cookieName, "", base)
+  }
+  const isSecure = (request: HttpServerRequest.HttpServerRequest) =>
+    secure === "auto" ? isSecureCookie(request) : secure
+  const cookie: DeviceCookie = {
+    read: (request) => Option.fromNullable(request.cookies[isSecure(request) ? names.secure : names.plain]),
+    set: (request, response, username) =>
+      Effect.map(now, (millis) => {
+        const value = deviceCookie.sign(key, username, millis + maxAgeMillis)
+        return isSecure(request)
+          ? HttpServerResponse.unsafeSetCookie(response, names.secure, value, { ...base, secure: true })
+          : HttpServerResponse.unsafeSetCookie(response, names.plain, value, { ...base, secure: false })
+      })
+  }
+  return { key, cookie }
+}
 
 /**
- * Wraps one login attempt: refused before it runs when its username or address has failed too often in the window;
- * counted against both when it fails (`None`, or an `AuthenticationError`); the username's count forgotten when it
- * succeeds after failures. A server fault (`ServiceUnavailable`) is nobody's failure. Options are checked here, once.
+ * Wraps one login attempt (see `Throttle.Guard`): its budgets reserved before it runs, refused when one is spent,
+ * kept as failures when it fails, taken back otherwise. Options are checked here, once.
  */
-export const make = (options: Options | undefined, store: ThrottleStore.Service) => {
-  const username = options?.username ?? defaultUsername
-  const address = options?.address ?? defaultAddress
+export const make = (options: Options | undefined, store: ThrottleStore.Service): Guard => {
+  const username = positive("username", options?.username ?? defaultUsername)
+  const limits: Record<Prefix, number> = {
+    32: positive("address", options?.address ?? defaultAddress),
+    64: positive("address", options?.address ?? defaultAddress),
+    56: positive("prefix56", options?.prefix56 ?? defaultPrefix56),
+    48: positive("prefix48", options?.prefix48 ?? defaultPrefix48)
+  }
+  const device = positive("device", options?.device ?? defaultDevice)
   const window = Duration.decode(options?.window ?? defaultWindow)
-  for (const [name, n] of [["username", username], ["address", address]] as const) {
-    if (!Number.isInteger(n) || n < 1) throw new TypeError(`Throttle: \`${name}\` must be a positive integer`)
+  const devices = options?.deviceCookie === false
+    ? undefined
+    : makeDeviceCookie(options?.deviceCookie, Clock.currentTimeMillis)
+
+  // the budgets an attempt spends: its device cookie's alone, or the username's and its address's
+  const budgetsOf = (name: string, client: Client, now: number): ReadonlyArray<Budget> => {
+    if (devices !== undefined && client.deviceCookie !== undefined) {
+      const verified = deviceCookie.verify(devices.key, name, client.deviceCookie, now)
+      if (verified._tag === "Valid") return [{ key: `d:${verified.nonce}`, limit: device, what: "device" }]
+    }
+    const user: Budget = { key: usernameKey(name), limit: username, what: "username" }
+    if (client.address._tag === "None") return [user]
+    return [
+      ...addressKeys(client.address.value).map(({ key, prefix }) => ({ key, limit: limits[prefix], what: "address" })),
+      user
+    ]
   }
-  return <A, E, R>(
+  const releaseAll = (budgets: ReadonlyArray<Budget>) =>
+    Effect.forEach(budgets, (budget) => store.release(budget.key), { discard: true })
+
+  const guard = <A, E, R>(
     name: string,
-    from: Option.Option<string>,
+    from: Client | Option.Option<string>,
     attempt: Effect.Effect<Option.Option<A>, E, R>
-  ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R> => {
-    const user = usernameKey(name)
-    const client = from._tag === "Some" ? addressKey(from.value) : undefined
-    const failed = client === undefined
-      ? Effect.asVoid(store.hit(user, window))
-      : Effect.zipRight(store.hit(user, window), Effect.asVoid(store.hit(client, window)))
-    return Effect.gen(function*() {
-      const byUser = yield* store.get(user)
-      const byClient = client === undefined ? undefined : yield* store.get(client)
-      if (byClient !== undefined && byClient.count >= address) {
-        return yield* refuse("address", byClient, yield* Clock.currentTimeMillis)
-      }
-      // a locked username is refused to addresses that have failed (and to requests without an address)
-      if (byUser.count >= username && (byClient === undefined || byClient.count > 0)) {
-        return yield* refuse("username", byUser, yield* Clock.currentTimeMillis)
-      }
-      const result = yield* Effect.tapError(attempt, (error) => isAuthenticationError(error) ? failed : Effect.void)
-      if (result._tag === "None") yield* failed
-      else if (byUser.count > 0) yield* store.reset(user)
-      return result
-    })
-  }
+  ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R> =>
+    Effect.uninterruptibleMask((restore) =>
+      Effect.gen(function*() {
+        const client: Client = Option.isOption(from) ? { address: from } : from
+        const now = yield* Clock.currentTimeMillis
+        const budgets = budgetsOf(name, client, now)
+        // reserved first, atomically in the store: of N attempts at once, only those within the limits go on
+        const counts = yield* restore(
+          Effect.forEach(budgets, (budget) => Effect.either(store.hit(budget.key, window)))
+        )
+        const failed = counts.find(Either.isLeft)
+        if (failed !== undefined) {
+          yield* Effect.ignore(releaseAll(budgets.filter((_, i) => Either.isRight(counts[i]!))))
+          return yield* Effect.fail(failed.left)
+        }
+        const spent = budgets.findIndex((budget, i) => Either.getOrThrow(counts[i]!).count > budget.limit)
+        if (spent !== -1) {
+          // the other budgets are not spent by an attempt that never ran (a locked address must not lock names)
+          yield* Effect.ignore(releaseAll(budgets.filter((_, i) => i !== spent)))
+          return yield* Effect.fail(refusal(budgets[spent]!, Either.getOrThrow(counts[spent]!), now))
+        }
+        const result = yield* restore(attempt).pipe(
+          Effect.onExit((exit) =>
+            // a refused credential is a failure; a server fault, another error or an interruption is nobody's
+            exit._tag === "Success" || Option.exists(Cause.failureOption(exit.cause), isAuthenticationError)
+              ? Effect.void
+              : Effect.ignore(releaseAll(budgets))
+          )
+        )
+        if (result._tag === "Some") {
+          // a success is no failure; with a device cookie it also forgets the device's failures (its holder knows
+          // the password), never the failures others made against the username
+          // (a store that fails now costs the user nothing: the count stays, the login stands)
+          yield* Effect.ignore(
+            budgets.length === 1 && budgets[0]!.what === "device" ? store.reset(budgets[0]!.key) : releaseAll(budgets)
+          )
+        }
+        return result
+      })
+    )
+  return Object.assign(guard, { deviceCookie: Option.fromNullable(devices?.cookie) })
 }

@@ -1,6 +1,7 @@
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
 import * as Effect from "effect/Effect"
+import type * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import { createHmac, randomBytes } from "node:crypto"
@@ -17,6 +18,14 @@ export interface Settings {
 }
 
 /**
+ * An entry is re-verified ahead of its expiry once a request finds it in the last `1 / refreshFraction` of its life
+ * (the last minute of the default 5): a client that comes back at least that often never waits for a hash again.
+ */
+export const refreshFraction = 5
+
+const remembered = Effect.succeed(true)
+
+/**
  * A password check that remembers what it accepted, and runs at most `concurrency` checks at once with at most
  * `queue` more waiting; beyond that it fails at once with `ServiceUnavailable`.
  *
@@ -26,6 +35,13 @@ export interface Settings {
  * never finds the old entry. Only successes are remembered: a flood of wrong passwords can neither be answered from
  * memory nor push the right ones out. Entries live `cacheTtlMillis` and at most `cacheSize` of them, the least
  * recently used going first.
+ *
+ * Refresh ahead: the first request that finds its entry in the last `1 / refreshFraction` of its life is answered
+ * from memory and starts one check of the same pair in the background; the pair's other requests are answered from
+ * memory meanwhile. Its success extends the entry (from when it started), if the entry is still there: a refresh
+ * never puts back an entry that went meanwhile; its refusal drops the entry. Hashing at its bound skips the refresh
+ * (a later request starts it). Past the expiry, a request waits for the refresh under way, or starts a hash that the
+ * pair's other requests share.
  */
 export const make = (
   check: (password: string | Redacted.Redacted<string>, stored: string) => Effect.Effect<boolean>,
@@ -36,8 +52,10 @@ export const make = (
   Effect.map(Effect.makeSemaphore(settings.concurrency), (semaphore) => {
     const key = randomBytes(32)
     const cache = new Map<string, number>() // HMAC -> expiry (epoch ms); insertion order is recency order
-    const inflight = new Map<string, Deferred.Deferred<boolean, ServiceUnavailable>>() // HMAC -> the hash under way
+    // HMAC -> the hash under way for that pair: a first check, or the refresh of a remembered entry
+    const inflight = new Map<string, Deferred.Deferred<boolean, ServiceUnavailable>>()
     const capacity = settings.concurrency + settings.queue
+    const margin = settings.cacheTtlMillis / refreshFraction
     let pending = 0 // checks running or waiting for a turn
     const busy = new ServiceUnavailable({ reason: "too many password checks at once", retryAfter: 1 })
     const release = Effect.sync(() => {
@@ -67,32 +85,59 @@ export const make = (
 
     if (settings.cacheSize === 0) return hashed
 
+    // the end of a pair's hash, started at `startedAt`: a success is remembered from then (a refresh extends the entry
+    // only if it is still there), a refusal drops the entry, a 503 or a defect changes nothing (an entry lives on
+    // until its expiry, and a later request refreshes it)
+    const settle = (
+      entry: string,
+      exit: Exit.Exit<boolean, ServiceUnavailable>,
+      startedAt: number,
+      refresh: boolean
+    ) => {
+      inflight.delete(entry)
+      if (exit._tag === "Failure") return
+      if (!exit.value) cache.delete(entry)
+      else if (!refresh || cache.has(entry)) put(entry, startedAt + settings.cacheTtlMillis)
+    }
+
+    // the pair's one hash, registered so that its other checks wait for it rather than start another
+    const start = (
+      entry: string,
+      password: string | Redacted.Redacted<string>,
+      stored: string,
+      startedAt: number,
+      refresh: boolean
+    ) => {
+      const done = Deferred.unsafeMake<boolean, ServiceUnavailable>(FiberId.none)
+      inflight.set(entry, done)
+      const hash = Effect.onExit(hashed(password, stored), (exit) =>
+        Effect.zipRight(
+          Effect.sync(() => settle(entry, exit, startedAt, refresh)),
+          Deferred.done(done, exit)
+        ))
+      // a daemon, on its own fiber: it must outlive the request that started it (a refresh answers that request at
+      // once; a first check is shared by the client's other requests, which a client going away must not leave
+      // waiting). The verifier has no scope to fork it in (`make` is an Effect apps run in `Layer.effect`), and the
+      // fiber is bounded: one hash, at most one per pair at a time, counted in `concurrency` + `queue`
+      return Effect.as(Effect.forkDaemon(hash), done)
+    }
+
     return (password, stored) =>
       Effect.flatMap(Clock.currentTimeMillis, (now) => {
         const entry = entryFor(password, stored)
         const expiry = cache.get(entry)
-        if (expiry !== undefined) {
-          if (expiry > now) {
-            put(entry, expiry) // refreshes its recency, not its lifetime
-            return Effect.succeed(true)
-          }
-          cache.delete(entry)
+        if (expiry !== undefined && expiry > now) {
+          put(entry, expiry) // refreshes its recency, not its lifetime
+          // far from its expiry (nearly always): a comparison, nothing more
+          if (expiry - now > margin || pending >= capacity || inflight.has(entry)) return remembered
+          return Effect.as(start(entry, password, stored, now, true), true)
         }
-        // the same pair already being hashed (a client's parallel first requests): wait for that hash, do not start
-        // another, so that one login costs one hash however many requests it comes with
+        // the same pair already being hashed (a client's parallel first requests, or the refresh of its expired
+        // entry): wait for that hash, do not start another, so that one login costs one hash however many requests
+        // it comes with
         const running = inflight.get(entry)
         if (running !== undefined) return Deferred.await(running)
-        const done = Deferred.unsafeMake<boolean, ServiceUnavailable>(FiberId.none)
-        inflight.set(entry, done)
-        const hash = Effect.onExit(hashed(password, stored), (exit) =>
-          Effect.zipRight(
-            Effect.sync(() => {
-              inflight.delete(entry)
-              if (exit._tag === "Success" && exit.value) put(entry, now + settings.cacheTtlMillis)
-            }),
-            Deferred.done(done, exit)
-          ))
-        // on its own fiber, so that a client that goes away does not leave the others waiting
-        return Effect.zipRight(Effect.forkDaemon(hash), Deferred.await(done))
+        if (expiry !== undefined) cache.delete(entry)
+        return Effect.flatMap(start(entry, password, stored, now, false), Deferred.await)
       })
   })

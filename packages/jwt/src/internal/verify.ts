@@ -1,4 +1,4 @@
-import type { RejectedCredentials, ServiceUnavailable, User } from "effect-auth"
+import type { RejectedCredentials, Scope, ServiceUnavailable, User } from "effect-auth"
 import { AuthCredentials } from "effect-auth"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -116,7 +116,9 @@ export const make = <A, I>(options: VerifyOptions<A, I>, source: KeySource): Ver
         if (scopes === undefined) {
           return yield* refuse("malformed scope claim")
         }
-        credentials = new AuthCredentials(scopes, jwtMethod)
+        // the token's own scope claim: what the issuer granted, taken as the app's scopes (an app that declared its
+        // scopes checks them in its own `toCredentials`)
+        credentials = new AuthCredentials(scopes as ReadonlyArray<Scope>, jwtMethod)
       } else {
         const own = toCredentials(claims)
         credentials = own.method === undefined ? own.withMethod("jwt") : own

@@ -1,7 +1,8 @@
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { SessionStore } from "effect-auth/SessionStore"
+import { ServiceUnavailable } from "effect-auth"
+import { SessionStore, SessionStoreError } from "effect-auth/SessionStore"
 import { ThrottleStore } from "effect-auth/Throttle"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -13,6 +14,30 @@ import * as UserStore from "../UserStore.js"
 
 /** What a dialect's layer provides, made over its client once the migrations ran. */
 export type Stores = SessionStore | ThrottleStore | UserStore.UserStore
+
+const closedMessage = "effect-auth/sql: a store was used after its layer's scope closed (the database is closed); " +
+  "build the layer in the scope the server runs in (`Layer.build` it in a test's scope), not for `serve` alone"
+
+/**
+ * `service` answering, once `isOpen()` is false, with `closed()` from every method (and every effect-valued field):
+ * a store used after its layer's scope closed fails as a store that is down, and says why in the log, rather than
+ * with whatever the closed driver throws.
+ */
+const whileOpen = <S extends object, E>(service: S, isOpen: () => boolean, closed: Effect.Effect<never, E>): S => {
+  const guard = (effect: () => Effect.Effect<unknown, unknown, unknown>) =>
+    Effect.suspend(() => isOpen() ? effect() : Effect.zipRight(Effect.logError(closedMessage), closed))
+  // every member of a store's service is a function returning an effect, or an effect: both are guarded
+  return Object.fromEntries(
+    Object.entries(service).map(([name, member]) => [
+      name,
+      typeof member === "function"
+        ? (...args: ReadonlyArray<unknown>) => guard(() => member(...args))
+        : Effect.isEffect(member)
+        ? guard(() => member)
+        : member
+    ])
+  ) as S
+}
 
 /** The three stores over the client in context, after the migrations; `invalidation` wires the session cache. */
 export const make = (
@@ -38,8 +63,21 @@ export const make = (
     }
     const throttle = yield* SqlThrottleStore.make
     const users = yield* UserStore.UserStore.make(options).pipe(Effect.provideService(SessionStore, sessions))
-    return Context.make(SessionStore, sessions).pipe(
-      Context.add(ThrottleStore, throttle),
-      Context.add(UserStore.UserStore, users)
+    let open = true
+    yield* Effect.addFinalizer(() => Effect.sync(() => (open = false)))
+    const isOpen = () => open
+    const unavailable = "the stores' layer is closed"
+    return Context.make(
+      SessionStore,
+      whileOpen(sessions, isOpen, Effect.fail(new SessionStoreError({ message: unavailable })))
+    ).pipe(
+      Context.add(
+        ThrottleStore,
+        whileOpen(throttle, isOpen, Effect.fail(new ServiceUnavailable({ reason: unavailable, retryAfter: 1 })))
+      ),
+      Context.add(
+        UserStore.UserStore,
+        whileOpen(users, isOpen, Effect.fail(new UserStore.UserStoreError({ message: unavailable })))
+      )
     )
   })
