@@ -15,6 +15,18 @@ export default tseslint.config(
     }
   },
   {
+    // the core both Effect lines share depends on no Effect API: only Node's built-ins and itself
+    files: ["packages/core/src/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["effect", "effect/*", "@effect/*", "effect-auth", "effect-auth/*"],
+          message: "packages/core imports no Effect API: it is shared by both Effect lines"
+        }]
+      }]
+    }
+  },
+  {
     // type tests keep values only to ask for their types
     files: ["**/test/types/**", "**/test-register/**"],
     rules: { "@typescript-eslint/no-unused-vars": "off" }

@@ -4,7 +4,7 @@
 // `expires`. It proves that its holder logged in as that username on this device, and nothing else: it is no session.
 import type { KeyObject } from "node:crypto"
 import { createHmac, randomBytes, timingSafeEqual } from "node:crypto"
-import { normalizeUsername } from "./throttleKey.js"
+import { normalizeUsername } from "@effect-auth/core/ThrottleKey"
 
 // 128 bits: a nonce nobody guesses, and the key of the device's own budget
 const nonceBytes = 16

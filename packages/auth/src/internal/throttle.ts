@@ -14,8 +14,8 @@ import { isAuthenticationError, TooManyRequests } from "../AuthenticationError.j
 import type { Client, Count, DeviceCookie, Guard, Options, ThrottleStore } from "../Throttle.js"
 import { isSecureCookie } from "./client.js"
 import * as deviceCookie from "./deviceCookie.js"
-import type { Prefix } from "./throttleKey.js"
-import { addressKeys, usernameKey } from "./throttleKey.js"
+import type { Prefix } from "@effect-auth/core/ThrottleKey"
+import { addressKeys, usernameKey } from "@effect-auth/core/ThrottleKey"
 
 // OWASP's Authentication Cheat Sheet leaves the numbers to the app; these let a person mistype a password several
 // times, and a few people behind one NAT do so, while a guesser gets 10 tries per name per quarter hour, whatever

@@ -1,20 +1,42 @@
-// The keys a login attempt counts under, in plain TypeScript (no `effect`): the rule for a username and for a client
-// address, written once for the throttle and the device cookie.
+/**
+ * The keys a login attempt counts under: the rule for a username and for a client address, written once for the
+ * throttle and the device cookie of both Effect lines.
+ *
+ * @since 0.3.0
+ */
 import { isIPv4, isIPv6 } from "node:net"
 
 /**
  * A username as a guesser sees it: the same name typed differently (case, full-width letters) is one name, so it is
  * counted, and a device cookie bound, as one.
+ *
+ * @since 0.3.0
+ * @category keys
  */
 export const normalizeUsername = (username: string): string => username.normalize("NFKC").toLowerCase()
 
-/** The key a username's failures by untrusted clients count under. */
+/**
+ * The key a username's failures by untrusted clients count under.
+ *
+ * @since 0.3.0
+ * @category keys
+ */
 export const usernameKey = (username: string): string => `u:${normalizeUsername(username)}`
 
-/** The prefixes an address counts under: IPv4 by its /32, IPv6 by its /64, /56 and /48. */
+/**
+ * The prefixes an address counts under: IPv4 by its /32, IPv6 by its /64, /56 and /48.
+ *
+ * @since 0.3.0
+ * @category models
+ */
 export type Prefix = 32 | 64 | 56 | 48
 
-/** One key an address counts under, and the prefix it stands for. */
+/**
+ * One key an address counts under, and the prefix it stands for.
+ *
+ * @since 0.3.0
+ * @category models
+ */
 export interface AddressKey {
   readonly key: string
   readonly prefix: Prefix
@@ -47,6 +69,9 @@ const hex = (groups: ReadonlyArray<number>) => groups.map((group) => group.toStr
  * subscriber usually holds, and by the /56 and /48 a subscriber or a site is given whole, so that fresh /64s from
  * one allocation share its budgets (counting per address would give a guesser 2^64 of them). Something that is no
  * address gets one shared key.
+ *
+ * @since 0.3.0
+ * @category keys
  */
 export const addressKeys = (address: string): ReadonlyArray<AddressKey> => {
   const zone = address.indexOf("%")
