@@ -19,9 +19,9 @@ import {
   Policy,
   requires,
   Session,
-  SessionStore,
   SimpleUser
 } from "effect-auth"
+import { SessionStore } from "effect-auth/SessionStore"
 import { jwtVerify, SignJWT } from "jose"
 import { createSecretKey } from "node:crypto"
 import { Bench } from "tinybench"
@@ -74,7 +74,7 @@ const redactedJwt = Redacted.make(jwt)
 // the session backend on a request with a valid signed cookie, in the memory store
 const sessionSecret = Redacted.make("a session secret of 32 bytes or more, for the bench")
 const sessionRuntime = await Effect.runPromise(Effect.scoped(Layer.toRuntime(
-  Session.layer({ secret: sessionSecret, secure: false }).pipe(Layer.provideMerge(SessionStore.layerMemory))
+  Session.layer({ secret: sessionSecret, secure: false }).pipe(Layer.provideMerge(SessionStore.layerMemory()))
 )))
 const cookie = await Runtime.runPromise(sessionRuntime)(Effect.gen(function*() {
   const store = yield* SessionStore

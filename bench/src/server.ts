@@ -50,7 +50,6 @@ import { Context, Effect, Exit, FiberRef, Layer, Logger, LogLevel, Option, Redac
 import {
   ApiKey,
   AuthCredentials,
-  Authentication as RequestAuthentication,
   AuthenticationMiddleware,
   Basic,
   Bearer,
@@ -59,10 +58,11 @@ import {
   Password,
   requires,
   Session,
-  SessionStore,
   SimpleUser
 } from "effect-auth"
+import { Authentication as RequestAuthentication } from "effect-auth/CurrentUser"
 import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+import { SessionStore } from "effect-auth/SessionStore"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import * as fs from "node:fs"
 import { createServer } from "node:http"
@@ -343,7 +343,7 @@ const variants: Record<string, () => Variant> = {
       headers: Effect.flatMap(SigningKey, (key) => jwtHeader("ES256", key, "bench"))
     }
   },
-  "session-memory": () => sessionVariant(SessionStore.layerMemory),
+  "session-memory": () => sessionVariant(SessionStore.layerMemory()),
   "session-sqlite": () => {
     const filename = path.join(os.tmpdir(), `effect-auth-bench-${process.pid}.sqlite`)
     const removed = Layer.scopedDiscard(Effect.addFinalizer(() =>

@@ -5,9 +5,9 @@
  * throttled across Basic and the form).
  */
 import { Jwt } from "@effect-auth/jwt"
-import type { StoredUser } from "@effect-auth/sql"
-import { UserStore } from "@effect-auth/sql"
 import * as Sqlite from "@effect-auth/sql/Sqlite"
+import type { StoredUser } from "@effect-auth/sql/UserStore"
+import { UserStore } from "@effect-auth/sql/UserStore"
 import { HttpRouter, HttpServerRequest, HttpServerResponse, Socket } from "@effect/platform"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { Context, Effect, Layer, Option, Redacted, Schema } from "effect"

@@ -3,15 +3,16 @@
  * (cli.ts) alike: PostgreSQL when `DATABASE_URL` is set (several instances sharing it), otherwise an SQLite file in
  * the app's data folder (`examples/basic/.data/effect-auth.sqlite`, or `SQLITE_FILE`), created on first start.
  */
-import type { UserStore } from "@effect-auth/sql"
 import * as Pg from "@effect-auth/sql/Pg"
 import * as Sqlite from "@effect-auth/sql/Sqlite"
+import type { UserStore } from "@effect-auth/sql/UserStore"
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import type { ConfigError } from "effect"
 import { Config, Effect, Layer } from "effect"
-import type { SessionStore, Throttle } from "effect-auth"
+import type { Throttle } from "effect-auth"
+import type { SessionStore } from "effect-auth/SessionStore"
 import { fileURLToPath } from "node:url"
 
 /** What every layer of stores provides: the three stores and the client they use. */

@@ -15,13 +15,14 @@
  * Revoking a session, disabling a user or changing a password is seen by the running servers at their next request:
  * SQLite's read the row each time, PostgreSQL's hear it through LISTEN/NOTIFY.
  */
-import type { StoredUser } from "@effect-auth/sql"
-import { UserStore } from "@effect-auth/sql"
+import type { StoredUser } from "@effect-auth/sql/UserStore"
+import { UserStore } from "@effect-auth/sql/UserStore"
 import { Args, Command, Options, Prompt, ValidationError } from "@effect/cli"
 import * as NodeContext from "@effect/platform-node/NodeContext"
 import * as NodeRuntime from "@effect/platform-node/NodeRuntime"
 import { Cause, Console, Data, Effect, Option, Redacted } from "effect"
-import { Password, SessionStore } from "effect-auth"
+import { Password } from "effect-auth"
+import { SessionStore } from "effect-auth/SessionStore"
 import * as Stores from "./Stores.js"
 
 /** A command that cannot be done as asked; its message is for the terminal. */

@@ -49,7 +49,7 @@ describe("the example app", () => {
         assert.isFalse(Password.needsRehash(after))
         assert.isTrue(Option.isSome(yield* users.check("bob", Redacted.make("builder"))))
       }).pipe(Effect.provide(BackendLive)),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 
   it.scoped("does what its curl lines say", () =>
@@ -223,6 +223,6 @@ describe("the example app", () => {
         const refused = yield* request(`${url}/`, { headers: { authorization: "Basic foobar" } })
         assert.deepStrictEqual([refused.status, refused.headers.get("cache-control")], [400, "no-store"])
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   ) // a Basic request hashes a password (scrypt, N = 2^17)
 })

@@ -101,6 +101,6 @@ describe("the login flow in Chromium", () => {
         yield* Effect.promise(() => page.goto(`${url}/dashboard`))
         assert.strictEqual(page.url(), `${url}/login?next=%2Fdashboard`)
       }),
-    { timeout: 60_000 }
+    { timeout: 180_000 }
   )
 })

@@ -3,11 +3,11 @@
  * effects checked in that file through the stores (a user added, its sessions listed and revoked, a password changed,
  * a user disabled); passwords never show in the output, and a password given on the command line is refused.
  */
-import { UserStore } from "@effect-auth/sql"
 import * as Sqlite from "@effect-auth/sql/Sqlite"
+import { UserStore } from "@effect-auth/sql/UserStore"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Redacted } from "effect"
-import { SessionStore } from "effect-auth"
+import { SessionStore } from "effect-auth/SessionStore"
 import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
@@ -97,7 +97,7 @@ describe("the command line", () => {
           for (const secret of secrets) assert.notInclude(output, secret)
         }
       }),
-    { timeout: 180_000 }
+    { timeout: 360_000 }
   )
 
   it.scopedLive(
@@ -120,6 +120,6 @@ describe("the command line", () => {
           "Received unknown argument: #4 (not repeated here, in case it is a secret)"
         ])
       }),
-    { timeout: 120_000 }
+    { timeout: 240_000 }
   )
 })

@@ -5,8 +5,9 @@
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { ConfigProvider, Effect, Exit, Layer } from "effect"
-import { AuthenticationMiddleware, CurrentUser, SessionStore } from "effect-auth"
+import { AuthenticationMiddleware, CurrentUser } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
+import { SessionStore } from "effect-auth/SessionStore"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import {
   AccountsLive,
@@ -88,7 +89,7 @@ describe("docs: backends", () => {
 
   it.scoped("sessions with SESSION_SECRET from configuration; a short secret fails start-up", () =>
     Effect.gen(function*() {
-      const live = Layer.provide(SessionConfigLive, SessionStore.layerMemory)
+      const live = Layer.provide(SessionConfigLive, SessionStore.layerMemory())
       const app = AuthenticationMiddleware(sessionRouter)
       const url = yield* serve(app).pipe(
         Effect.provide(live),

@@ -168,6 +168,6 @@ describe("two instances on one PostgreSQL", () => {
           assert.strictEqual(basic.status, 429)
         }
       }),
-    { timeout: 180_000 }
+    { timeout: 360_000 }
   )
 })

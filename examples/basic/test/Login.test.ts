@@ -2,7 +2,7 @@
  * The example's login flow through a real server, with a client that keeps cookies as a browser does: the form, the
  * redirects, the session, logout, and every bad input refused with nothing written.
  */
-import { UserStore } from "@effect-auth/sql"
+import { UserStore } from "@effect-auth/sql/UserStore"
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option } from "effect"
 import { Session } from "effect-auth"

@@ -4,8 +4,9 @@
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
-import { AuthenticationMiddleware, CurrentUser, SessionStore } from "effect-auth"
+import { AuthenticationMiddleware, CurrentUser } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
+import { SessionStore } from "effect-auth/SessionStore"
 import {
   ApiKeyBackend,
   appWithCatchTag,
@@ -47,7 +48,7 @@ describe("README snippets", () => {
 
   it.scoped("session cookies: login, a request with the cookie, logout", () =>
     Effect.gen(function*() {
-      const backend = Layer.provide(SessionLive, SessionStore.layerMemory)
+      const backend = Layer.provide(SessionLive, SessionStore.layerMemory())
       const url = yield* serve(AuthenticationMiddleware(sessionRouter)).pipe(Effect.provide(backend))
       const form = { "content-type": "application/x-www-form-urlencoded" }
       const bad = yield* request(`${url}/login`, { method: "POST", headers: form, body: "username=alice&password=x" })

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Authorization from "@effect-auth/core/Authorization"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
@@ -34,10 +35,6 @@ export interface Source {
 const malformed = new InvalidCredentials({ message: "Malformed API key" })
 const rejected = new RejectedCredentials({ message: "Invalid API key" })
 
-// visible ASCII, no spaces: what generated keys are made of. A repeated header arrives joined with ", ",
-// so it fails here too.
-const visible = /^[\x21-\x7e]+$/
-
 /**
  * Reads a key's raw value(s): `None` when it is absent (anonymous); `Some(key)`, `Redacted`, for one key of visible
  * ASCII characters; otherwise an error that never echoes the key: `RejectedCredentials` (401, "Invalid API key") for
@@ -50,15 +47,11 @@ const visible = /^[\x21-\x7e]+$/
 export const parse = (
   value: string | ReadonlyArray<string> | undefined
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials | RejectedCredentials> => {
-  if (value === undefined) return skeleton.absent
-  if (typeof value !== "string") {
-    if (value.length === 0) return skeleton.absent
-    if (value.length > 1) return Either.left(malformed)
-    return parse(value[0]!)
-  }
-  if (value.length === 0) return Either.left(rejected)
-  if (!visible.test(value)) return Either.left(malformed)
-  return Either.right(Option.some(Redacted.make(value)))
+  const key = Authorization.apiKey(value)
+  if (key === undefined) return skeleton.absent
+  if (key === Authorization.malformed) return Either.left(malformed)
+  if (key === Authorization.empty) return Either.left(rejected)
+  return Either.right(Option.some(Redacted.make(key)))
 }
 
 const queryValues = (url: string, name: string): ReadonlyArray<string> => {

@@ -4,11 +4,8 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Outcome from "./internal/outcome.js"
 
 /**
  * The request's credentials could not be read (a malformed `Authorization` header, bad base64): 400, `text/plain`,
@@ -24,26 +21,21 @@ import * as Schema from "effect/Schema"
  * @since 0.2.0
  * @category errors
  */
-export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>("effect-auth/InvalidCredentials")(
+export class InvalidCredentials extends Outcome.make<InvalidCredentials>("effect-auth/InvalidCredentials")(
   "AuthenticationError",
   {
-    message: Schema.String,
-    /** A `WWW-Authenticate` challenge to send with the 400, e.g. `Bearer error="invalid_request"` (RFC 6750). */
-    challenge: Schema.optional(Schema.String)
-  },
-  HttpApiSchema.annotations({ status: 400, description: "The request's credentials could not be read" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 400 as const
-  /** @since 0.2.0 */
-  get status(): 400 {
-    return 400
+    status: 400,
+    description: "The request's credentials could not be read",
+    fields: {
+      message: Schema.String,
+      /** A `WWW-Authenticate` challenge to send with the 400, e.g. `Bearer error="invalid_request"` (RFC 6750). */
+      challenge: Schema.optional(Schema.String)
+    },
+    body: (error) => error.message,
+    headers: (error) => challenged(error.challenge),
+    decode: (message) => ({ message })
   }
-  /** @since 0.1.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(render(this))
-  }
-}
+) {}
 
 /**
  * The request's credentials were read and refused (a bad signature, an expired or unknown token, an unknown API key):
@@ -59,26 +51,21 @@ export class InvalidCredentials extends Schema.TaggedError<InvalidCredentials>("
  * @since 0.2.0
  * @category errors
  */
-export class RejectedCredentials extends Schema.TaggedError<RejectedCredentials>("effect-auth/RejectedCredentials")(
+export class RejectedCredentials extends Outcome.make<RejectedCredentials>("effect-auth/RejectedCredentials")(
   "AuthenticationError",
   {
-    message: Schema.String,
-    /** The `WWW-Authenticate` challenge, e.g. `Bearer error="invalid_token"`. */
-    challenge: Schema.optional(Schema.String)
-  },
-  HttpApiSchema.annotations({ status: 401, description: "The request's credentials were refused" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 401 as const
-  /** @since 0.2.0 */
-  get status(): 401 {
-    return 401
+    status: 401,
+    description: "The request's credentials were refused",
+    fields: {
+      message: Schema.String,
+      /** The `WWW-Authenticate` challenge, e.g. `Bearer error="invalid_token"`. */
+      challenge: Schema.optional(Schema.String)
+    },
+    body: (error) => error.message,
+    headers: (error) => challenged(error.challenge),
+    decode: (message) => ({ message })
   }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(render(this))
-  }
-}
+) {}
 
 /**
  * Every refusal of credentials. Catch them all with `Effect.catchTag("AuthenticationError", …)`, or one outcome
@@ -100,14 +87,15 @@ export class RejectedCredentials extends Schema.TaggedError<RejectedCredentials>
  * @since 0.1.0
  * @category errors
  */
-export type AuthenticationError = InvalidCredentials | RejectedCredentials
+export type AuthenticationError = Outcome.Guarded<typeof isAuthenticationError>
 
 /**
+ * Whether `u` is a refusal of credentials: the family's one list of classes, from which its type is derived.
+ *
  * @since 0.2.0
  * @category guards
  */
-export const isAuthenticationError = (u: unknown): u is AuthenticationError =>
-  u instanceof InvalidCredentials || u instanceof RejectedCredentials
+export const isAuthenticationError = Outcome.guard(InvalidCredentials, RejectedCredentials)
 
 /**
  * @since 0.2.0
@@ -128,32 +116,22 @@ export const isRejectedCredentials = (u: unknown): u is RejectedCredentials => u
  * @since 0.2.0
  * @category errors
  */
-export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>("effect-auth/ServiceUnavailable")(
+export class ServiceUnavailable extends Outcome.make<ServiceUnavailable>("effect-auth/ServiceUnavailable")(
   "ServiceUnavailable",
   {
-    /** What failed, for logs; the client only sees `Service Unavailable`. */
-    reason: Schema.String,
-    /** Seconds after which the client may try again. */
-    retryAfter: Schema.optional(Schema.Int)
-  },
-  HttpApiSchema.annotations({ status: 503, description: "Authentication is unavailable for a while" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 503 as const
-  /** @since 0.2.0 */
-  get status(): 503 {
-    return 503
+    status: 503,
+    description: "Authentication is unavailable for a while",
+    fields: {
+      /** What failed, for logs; the client only sees `Service Unavailable`. */
+      reason: Schema.String,
+      /** Seconds after which the client may try again. */
+      retryAfter: Schema.optional(Schema.Int)
+    },
+    body: "Service Unavailable",
+    headers: (error) => ({ "retry-after": String(error.retryAfter ?? 1) }),
+    decode: () => ({ reason: "" })
   }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(
-      HttpServerResponse.text("Service Unavailable", {
-        status: 503,
-        headers: { "retry-after": String(this.retryAfter ?? 1) }
-      })
-    )
-  }
-}
+) {}
 
 /**
  * @since 0.2.0
@@ -161,13 +139,9 @@ export class ServiceUnavailable extends Schema.TaggedError<ServiceUnavailable>("
  */
 export const isServiceUnavailable = (u: unknown): u is ServiceUnavailable => u instanceof ServiceUnavailable
 
-const render = (error: AuthenticationError): HttpServerResponse.HttpServerResponse =>
-  HttpServerResponse.text(
-    error.message,
-    error.challenge === undefined
-      ? { status: error.status }
-      : { status: error.status, headers: { "www-authenticate": error.challenge } }
-  )
+// a refusal's headers: its challenge when the scheme has one
+const challenged = (challenge: string | undefined): Record<string, string> | undefined =>
+  challenge === undefined ? undefined : { "www-authenticate": challenge }
 
 /**
  * Too many failed attempts lately, for this username or from this address (`Basic`'s `throttle`): 429 with
@@ -177,32 +151,22 @@ const render = (error: AuthenticationError): HttpServerResponse.HttpServerRespon
  * @since 0.2.0
  * @category errors
  */
-export class TooManyRequests extends Schema.TaggedError<TooManyRequests>("effect-auth/TooManyRequests")(
+export class TooManyRequests extends Outcome.make<TooManyRequests>("effect-auth/TooManyRequests")(
   "TooManyRequests",
   {
-    /** What was throttled, for logs; the client only sees `Too Many Requests`. */
-    reason: Schema.String,
-    /** Seconds after which the client may try again. */
-    retryAfter: Schema.Int
-  },
-  HttpApiSchema.annotations({ status: 429, description: "Too many failed attempts; try again later" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 429 as const
-  /** @since 0.2.0 */
-  get status(): 429 {
-    return 429
+    status: 429,
+    description: "Too many failed attempts; try again later",
+    fields: {
+      /** What was throttled, for logs; the client only sees `Too Many Requests`. */
+      reason: Schema.String,
+      /** Seconds after which the client may try again. */
+      retryAfter: Schema.Int
+    },
+    body: "Too Many Requests",
+    headers: (error) => ({ "retry-after": String(error.retryAfter) }),
+    decode: () => ({ reason: "", retryAfter: 1 })
   }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(
-      HttpServerResponse.text("Too Many Requests", {
-        status: 429,
-        headers: { "retry-after": String(this.retryAfter) }
-      })
-    )
-  }
-}
+) {}
 
 /**
  * @since 0.2.0

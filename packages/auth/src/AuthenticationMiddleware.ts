@@ -10,13 +10,13 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, TooManyRequests } from "./AuthenticationError.js"
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
+import { Authentication } from "./CurrentUser.js"
+import { hasEntry } from "./internal/authentication.js"
 import { isSameOrigin } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
 import { appendNoStore } from "./internal/noStore.js"
@@ -55,9 +55,6 @@ export type Authenticated<E, R, EH = AuthenticationError | ServiceUnavailable | 
     E | EH,
     Exclude<R, CurrentUser | CurrentCredentials> | AuthenticationBackend | RH
   >
-
-// the request's entry if there is one (`CurrentAuthentication` itself never reads as missing)
-const installed = Context.GenericTag<never, Authentication>(CurrentAuthentication.key)
 
 const internalServerError = HttpServerResponse.text("Internal Server Error", { status: 500 })
 
@@ -124,8 +121,8 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
                 provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
               )
         })
-      // an anonymous request needs no entry (`CurrentAuthentication` reads as anonymous where there is none), so it
-      // costs no context copy; one is installed only over an outer middleware's user, which must not show through
+      // an anonymous request needs no entry (internal/authentication.ts), so it costs no context copy; one is
+      // installed only over an outer middleware's user, which must not show through
       const alone = authenticated(app)
       const nested = authenticated(provideAuthentication(app, backend.anonymous))
       const origins = backend.websocketOrigins
@@ -137,7 +134,7 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
         origins !== undefined &&
           isForeignWebSocket(Context.unsafeGet(context, HttpServerRequest.HttpServerRequest), origins)
           ? crossOrigin
-          : Option.isNone(Context.getOption(context, installed))
+          : !hasEntry(context)
           ? alone
           : nested
     }

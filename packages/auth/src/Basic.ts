@@ -3,17 +3,16 @@
  *
  * @since 0.1.0
  */
+import * as Authorization from "@effect-auth/core/Authorization"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
-import { Buffer, isUtf8 } from "node:buffer"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials } from "./AuthenticationError.js"
-import { credentialsFor } from "./internal/authorization.js"
 import * as skeleton from "./internal/credentials.js"
 import * as internalThrottle from "./internal/throttle.js"
 import type * as Throttle from "./Throttle.js"
@@ -31,10 +30,10 @@ export interface Credentials {
 }
 
 const invalid = new InvalidCredentials({ message: "Invalid basic auth credentials" })
-// RFC 7617 §2: neither the user-id nor the password may contain control characters (CTL: U+0000–U+001F, U+007F)
-// eslint-disable-next-line no-control-regex -- matching control characters is the point
-const control = /[\u0000-\u001f\u007f]/
-const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/
+const credentials = (username: string, password: string): Credentials => ({
+  username,
+  password: Redacted.make(password)
+})
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
@@ -48,36 +47,10 @@ const base64 = /^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$
 export const parse = (
   authorization: string | undefined
 ): Either.Either<Option.Option<Credentials>, InvalidCredentials> => {
-  const token = credentialsFor("basic", authorization)
-  if (token === undefined) return skeleton.absent
-  if (token.length === 0 || !base64.test(token)) return Either.left(invalid)
-  // the alphabet and padding are checked above, so the platform's lenient decoders see only strict base64
-  const decoded = decode(token)
-  if (decoded === undefined) return Either.left(invalid)
-  const colon = decoded.indexOf(":")
-  if (colon === -1) return Either.left(invalid)
-  return Either.right(Option.some({
-    username: decoded.slice(0, colon),
-    password: Redacted.make(decoded.slice(colon + 1))
-  }))
-}
-
-// the decoded text, or `undefined` when it is not UTF-8 or holds a control character. The usual pair is ASCII:
-// `atob`'s one byte per character is then the text already, checked in the same pass; other bytes are decoded as
-// UTF-8 by Buffer, which refuses what is not
-const decode = (token: string): string | undefined => {
-  const binary = atob(token)
-  for (let i = 0; i < binary.length; i++) {
-    const code = binary.charCodeAt(i)
-    if (code >= 0x80) {
-      const bytes = Buffer.from(binary, "latin1")
-      if (!isUtf8(bytes)) return undefined
-      const text = bytes.toString("utf8")
-      return control.test(text) ? undefined : text
-    }
-    if (code < 0x20 || code === 0x7f) return undefined
-  }
-  return binary
+  const parsed = Authorization.basic(authorization, credentials)
+  if (parsed === undefined) return skeleton.absent
+  if (parsed === Authorization.malformed) return Either.left(invalid)
+  return Either.right(Option.some(parsed))
 }
 
 /**

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Authorization from "@effect-auth/core/Authorization"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -13,7 +14,6 @@ import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import { InvalidCredentials, RejectedCredentials } from "./AuthenticationError.js"
-import { credentialsFor } from "./internal/authorization.js"
 import * as skeleton from "./internal/credentials.js"
 
 /**
@@ -51,9 +51,6 @@ export const challenge = (options: ChallengeOptions = {}): string => {
   return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`
 }
 
-// RFC 6750 §2.1: b64token = 1*( ALPHA / DIGIT / "-" / "." / "_" / "~" / "+" / "/" ) *"="
-const b64token = /^[A-Za-z0-9\-._~+/]+=*$/
-
 const malformed = (realm: string | undefined) =>
   new InvalidCredentials({
     message: "Invalid bearer token",
@@ -70,9 +67,9 @@ const parseWith = (
   authorization: string | undefined,
   invalid: InvalidCredentials
 ): Either.Either<Option.Option<Redacted.Redacted<string>>, InvalidCredentials> => {
-  const token = credentialsFor("bearer", authorization)
+  const token = Authorization.bearer(authorization)
   if (token === undefined) return skeleton.absent
-  if (!b64token.test(token)) return Either.left(invalid)
+  if (token === Authorization.malformed) return Either.left(invalid)
   return Either.right(Option.some(Redacted.make(token)))
 }
 

@@ -14,151 +14,64 @@
  *
  * @since 0.2.0
  */
-import * as Cookies from "@effect/platform/Cookies"
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as CsrfToken from "@effect-auth/core/CsrfToken"
+import * as Signing from "@effect-auth/core/Signing"
 import * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
-import * as Schema from "effect/Schema"
-import type { KeyObject } from "node:crypto"
-import { createSecretKey, randomBytes } from "node:crypto"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { isSameOrigin, isSecureCookie } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
-import * as csrfToken from "./internal/csrfToken.js"
-import type { PayloadTooLarge } from "./internal/form.js"
+import * as cookieJar from "./internal/cookieJar.js"
+import type { CrossSiteRequest, CsrfError, Options } from "./internal/csrf.js"
+import * as internal from "./internal/csrf.js"
+import { InvalidToken } from "./internal/csrf.js"
 import { isUrlEncoded, readUrlParams } from "./internal/form.js"
-import { Session } from "./Session.js"
-
-/**
- * A state-changing request that another site's page sent (`Sec-Fetch-Site: cross-site` or `same-site`, or an
- * `Origin` that is not this site): 403 `text/plain`.
- *
- * @since 0.2.0
- * @category errors
- */
-export class CrossSiteRequest extends Schema.TaggedError<CrossSiteRequest>("effect-auth/CrossSiteRequest")(
-  "CsrfError",
-  {
-    /** What gave it away, for logs: the `Sec-Fetch-Site` or `Origin` header as sent. */
-    source: Schema.String
-  },
-  HttpApiSchema.annotations({ status: 403, description: "A cross-site request" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 403 as const
-  /** @since 0.2.0 */
-  get status(): 403 {
-    return 403
-  }
-  override get message(): string {
-    return `Cross-site request refused (${this.source})`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(crossSite)
-  }
-}
-
-/**
- * A state-changing request without the CSRF token of its cookie and session (no cookie, two cookies of the name, no
- * token, a token of another cookie, or of another session): 403 `text/plain`, asking to reload the form (which sets
- * a cookie and a token that match).
- *
- * @since 0.2.0
- * @category errors
- */
-export class InvalidToken extends Schema.TaggedError<InvalidToken>("effect-auth/InvalidCsrfToken")(
-  "CsrfError",
-  {
-    /**
-     * Which part was wrong, for logs: `"two cookies"` when the request carries two cookies of the name (a sibling
-     * site tossed in its own: neither is trusted), `"other session"` for a token of this cookie minted for another
-     * session or before login.
-     */
-    reason: Schema.Literal("no cookie", "two cookies", "no token", "mismatch", "other session")
-  },
-  HttpApiSchema.annotations({ status: 403, description: "A missing or invalid CSRF token" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 403 as const
-  /** @since 0.2.0 */
-  get status(): 403 {
-    return 403
-  }
-  override get message(): string {
-    return `Invalid CSRF token (${this.reason})`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(invalidToken)
-  }
-}
-
-/**
- * Every refusal of the CSRF checks: `Effect.catchTag("CsrfError", …)` catches both.
- *
- * @since 0.2.0
- * @category errors
- */
-export type CsrfError = CrossSiteRequest | InvalidToken
+import type { PayloadTooLarge } from "./Login.js"
 
 export {
   /**
-   * A form body larger than allowed: 413, refused from its `Content-Length` before any of it is read.
+   * A state-changing request that another site's page sent (`Sec-Fetch-Site: cross-site` or `same-site`, or an
+   * `Origin` that is not this site): 403 `text/plain`.
    *
    * @since 0.2.0
    * @category errors
    */
-  PayloadTooLarge
-} from "./internal/form.js"
+  CrossSiteRequest,
+  /**
+   * A state-changing request without the CSRF token of its cookie and session (no cookie, two cookies of the name, no
+   * token, a token of another cookie, or of another session): 403 `text/plain`, asking to reload the form (which sets
+   * a cookie and a token that match).
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  InvalidToken
+} from "./internal/csrf.js"
 
-const crossSite = HttpServerResponse.text("Forbidden: cross-site request", { status: 403 })
-const invalidToken = HttpServerResponse.text(
-  "Forbidden: missing or invalid CSRF token. Reload the form and try again.",
-  { status: 403 }
-)
+export type {
+  /**
+   * Every refusal of the CSRF checks: `Effect.catchTag("CsrfError", …)` catches both.
+   *
+   * @since 0.2.0
+   * @category errors
+   */
+  CsrfError
+} from "./internal/csrf.js"
 
-/**
- * @since 0.2.0
- * @category models
- */
-export interface Options {
+export type {
   /**
-   * The HMAC-SHA256 key that makes tokens (32 bytes or more, or the layer refuses it). By default a random key per
-   * start: enough for one instance; several instances behind one site need the same key, from the environment.
+   * The CSRF checks' options: the signing `secret`, the cookie's name and `Secure`, where the token travels, the
+   * origins that may send state-changing requests and the largest form read.
+   *
+   * @since 0.2.0
+   * @category models
    */
-  readonly secret?: Redacted.Redacted<string> | undefined
-  /**
-   * The cookie's name (default `"csrf"`). When the cookie is `Secure` it gets the `__Host-` prefix, which a browser
-   * accepts only from the host itself, `Secure`, for `Path=/` and without `Domain`, so that no sibling site can set
-   * it; only that name is read then. Over plain HTTP, `http://localhost` included, the cookie is not `Secure` and
-   * keeps the plain name: Chromium and Firefox would take a `__Host-` cookie from `http://localhost`, but Safari drops
-   * `Secure` cookies there, and cookies do not tell ports apart, so that any local server could set it anyway.
-   */
-  readonly cookieName?: string | undefined
-  /** The form field that carries the token (default `"csrf_token"`). */
-  readonly fieldName?: string | undefined
-  /** The header that carries the token for scripts (default `"x-csrf-token"`). */
-  readonly headerName?: string | undefined
-  /** Whether the cookie is `Secure` (default `"auto"`: when the request came over TLS or says it did). */
-  readonly secure?: boolean | "auto" | undefined
-  /**
-   * More origins whose pages may send state-changing requests (`"https://app.example"`), for a site behind a proxy
-   * that rewrites `Host`, or a sibling site; by default only pages whose host is the request's `Host`.
-   */
-  readonly origins?: ReadonlyArray<string> | undefined
-  /**
-   * The largest URL-encoded form read to find the token, in bytes (default 64 KiB: forms of text fields; larger
-   * bodies get 413 before they are read).
-   */
-  readonly maxFormBytes?: number | undefined
-}
+  Options
+} from "./internal/csrf.js"
 
 /**
  * @since 0.2.0
@@ -194,36 +107,10 @@ export declare namespace Csrf {
   }
 }
 
-// HMAC-SHA256's own output length: a shorter key is easier to guess than the tokens it makes (RFC 2104 §3)
-const minSecretBytes = 32
 // text fields only; a larger form has no business carrying a token
 const defaultMaxFormBytes = 64 * 1024
 
 const safeMethods = new Set(["GET", "HEAD", "OPTIONS", "TRACE"])
-
-const toKey = (secret: Redacted.Redacted<string> | undefined): KeyObject => {
-  if (secret === undefined) return createSecretKey(randomBytes(32))
-  const bytes = Buffer.from(Redacted.value(secret), "utf8")
-  if (bytes.length < minSecretBytes) {
-    throw new Error(`Csrf: the secret has ${bytes.length} bytes; it needs ${minSecretBytes} or more`)
-  }
-  return createSecretKey(bytes)
-}
-
-// What binds a token to a session, read before authentication runs (this check goes around it, so that a forged form
-// costs no password hash and no store read): the value of the session cookie, as the `Session` service in the
-// request's context names it, or `undefined` for a request without one (or an app without `Session`).
-// - The whole value, not the session id alone: an id is public (logged, listed by `sessions list`), so a token bound
-//   to it could be minted by anyone who sends `<victim's id>.<anything>` and asks for a form; the value also holds the
-//   session's 32-byte secret (and its signature, when `Session` signs), which only the victim's browser has.
-// - Unverified here: a forged or stale cookie only yields a token bound to that forged value, which opens nothing,
-//   since authentication then refuses the cookie; and the token and the check read the same cookie, so they agree.
-// - It costs one context lookup and an HMAC over some 100 more bytes; no store read. Login and logout still set a new
-//   nonce, so that a token of the anonymous page before them is refused after, on both counts.
-const sessionOf = (context: Context.Context<never>, request: HttpServerRequest.HttpServerRequest) => {
-  const session = Context.getOption(context as Context.Context<Session>, Session)
-  return session._tag === "None" ? undefined : request.cookies[session.value.cookieName]
-}
 
 /**
  * The CSRF service from options checked once, here (a secret shorter than 32 bytes or an invalid cookie name throws
@@ -233,73 +120,44 @@ const sessionOf = (context: Context.Context<never>, request: HttpServerRequest.H
  * @category constructors
  */
 export const make = (options: Options = {}): Csrf.Service => {
-  const key = toKey(options.secret)
-  const name = options.cookieName ?? "csrf"
-  const names = { secure: `__Host-${name}`, plain: name }
+  // by default a key per start (see `Options.secret`)
+  const key = options.secret === undefined
+    ? Signing.randomKey()
+    : Signing.secretKey(Redacted.value(options.secret), "Csrf: the secret")
   const fieldName = options.fieldName ?? "csrf_token"
   const headerName = (options.headerName ?? "x-csrf-token").toLowerCase()
-  const secure = options.secure ?? "auto"
   const maxFormBytes = options.maxFormBytes ?? defaultMaxFormBytes
   const origins = new Set((options.origins ?? []).map((origin) => origin.toLowerCase()))
-  const base = { path: "/", httpOnly: true, sameSite: "lax" } as const
-  const cookieOptions = { secure: { ...base, secure: true }, plain: { ...base, secure: false } }
-  for (const cookieName of [names.secure, names.plain]) {
-    const checked = Cookies.makeCookie(cookieName, "", base)
-    if (checked._tag === "Left") throw new Error(`Csrf: invalid cookie name (${checked.left.reason})`)
-  }
   // the `__Host-` name whenever the cookie is `Secure` (see `Options.cookieName`)
-  const isSecure = (request: HttpServerRequest.HttpServerRequest) =>
-    secure === "auto" ? isSecureCookie(request) : secure
-  const cookieNameOf = (request: HttpServerRequest.HttpServerRequest) => isSecure(request) ? names.secure : names.plain
+  const cookie = cookieJar.make({
+    owner: "Csrf",
+    name: options.cookieName ?? "csrf",
+    hostPrefix: true,
+    secure: options.secure ?? "auto",
+    sameSite: "lax",
+    path: "/"
+  })
   // the nonce minted for a request that came without a cookie, so that two forms of one page get one token
   const minted = new WeakMap<object, string>()
   const keyOf = (request: HttpServerRequest.HttpServerRequest): object =>
     typeof request.source === "object" && request.source !== null ? request.source : request
 
-  const setCookie = (
-    request: HttpServerRequest.HttpServerRequest,
-    response: HttpServerResponse.HttpServerResponse,
-    nonce: string
-  ) =>
-    isSecure(request)
-      ? HttpServerResponse.unsafeSetCookie(response, names.secure, nonce, cookieOptions.secure)
-      : HttpServerResponse.unsafeSetCookie(response, names.plain, nonce, cookieOptions.plain)
-
-  const nonceOf = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
-    const nonce = request.cookies[cookieNameOf(request)]
-    return nonce !== undefined && csrfToken.isNonce(nonce) ? nonce : undefined
-  }
+  const nonceOf = internal.nonceOf(cookie)
 
   const token = readContext((context) => {
     const request = Context.unsafeGet(context, HttpServerRequest.HttpServerRequest)
-    const session = sessionOf(context, request)
+    const session = internal.sessionOf(context, request)
     const nonce = nonceOf(request) ?? minted.get(keyOf(request))
-    if (nonce !== undefined) return Effect.succeed(csrfToken.sign(key, nonce, session))
-    const fresh = csrfToken.makeNonce()
+    if (nonce !== undefined) return Effect.succeed(CsrfToken.sign(key, nonce, session))
+    const fresh = CsrfToken.makeNonce()
     minted.set(keyOf(request), fresh)
     return Effect.as(
-      HttpApp.appendPreResponseHandler((request, response) => Effect.succeed(setCookie(request, response, fresh))),
-      csrfToken.sign(key, fresh, session)
+      HttpApp.appendPreResponseHandler((request, response) => Effect.succeed(cookie.set(request, response, fresh))),
+      CsrfToken.sign(key, fresh, session)
     )
   })
 
-  const checkOriginOf = (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void, CrossSiteRequest> => {
-    const origin = request.headers["origin"]
-    const site = request.headers["sec-fetch-site"]
-    if (origin !== undefined && origins.has(origin.toLowerCase())) return Effect.void
-    if (site !== undefined) {
-      // a browser that says where a request comes from cannot be made to lie by a page
-      return site === "same-origin" || site === "none"
-        ? Effect.void
-        : Effect.fail(new CrossSiteRequest({ source: `Sec-Fetch-Site: ${site}` }))
-    }
-    // no browser page sent it (curl, a server), or a browser too old to say: the token decides
-    if (origin === undefined) return Effect.void
-    // scheme, host and port, as the browser would compare them
-    return isSameOrigin(request, origin.toLowerCase())
-      ? Effect.void
-      : Effect.fail(new CrossSiteRequest({ source: `Origin: ${origin}` }))
-  }
+  const checkOriginOf = internal.checkOrigin(origins)
 
   const checkToken = (
     context: Context.Context<never>,
@@ -308,18 +166,12 @@ export const make = (options: Options = {}): Csrf.Service => {
     // two cookies of the name: the platform's parser keeps the first, which a sibling site that tossed in its own
     // (with a longer `Path`, sent first) would choose. Neither is trusted: refused, whichever the token matches. It
     // cannot happen to a `__Host-` cookie (one per host), only to a plain one, over HTTP.
-    const count = csrfToken.countCookies(request.headers["cookie"], cookieNameOf(request))
+    const count = CsrfToken.countCookies(request.headers["cookie"], cookie.nameOf(request))
     if (count === 2) return Effect.fail(new InvalidToken({ reason: "two cookies" }))
     const nonce = nonceOf(request)
     if (nonce === undefined) return Effect.fail(new InvalidToken({ reason: "no cookie" }))
-    const session = sessionOf(context, request)
-    const compare = (given: string | null | undefined): Effect.Effect<void, InvalidToken> => {
-      if (given === null || given === undefined || given === "") {
-        return Effect.fail(new InvalidToken({ reason: "no token" }))
-      }
-      const verdict = csrfToken.verify(key, given, nonce, session)
-      return verdict === "valid" ? Effect.void : Effect.fail(new InvalidToken({ reason: verdict }))
-    }
+    const session = internal.sessionOf(context, request)
+    const compare = internal.compare(key, nonce, session)
     const header = request.headers[headerName]
     if (header !== undefined || !isUrlEncoded(request)) return compare(header)
     return Effect.flatMap(readUrlParams(request, maxFormBytes), (params) => compare(params.get(fieldName)))
@@ -337,7 +189,7 @@ export const make = (options: Options = {}): Csrf.Service => {
     rotate: (response) =>
       Effect.map(
         HttpServerRequest.HttpServerRequest,
-        (request) => setCookie(request, response, csrfToken.makeNonce())
+        (request) => cookie.set(request, response, CsrfToken.makeNonce())
       )
   }
 }

@@ -47,8 +47,7 @@ export class Authentication {
   ) {}
 }
 
-// what a request without an entry is: anonymous (with the challenge of the backend in its context, which
-// `requires` looks up when it denies)
+// what a request without an entry reads as; internal/authentication.ts is the one reader that relies on it
 const anonymous = new Authentication(new UnauthenticatedUser(), new AuthCredentials(), undefined)
 
 /**

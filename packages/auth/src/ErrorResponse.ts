@@ -8,16 +8,31 @@ import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
-import type { PermissionDenied } from "./PermissionDenied.js"
+import { isAuthenticationError, isServiceUnavailable, isTooManyRequests } from "./AuthenticationError.js"
+import * as Outcome from "./internal/outcome.js"
+import { isPermissionDenied } from "./PermissionDenied.js"
 
 /**
- * What renders itself: every refusal of credentials, every denial, and `ServiceUnavailable`.
+ * What renders itself: every refusal of credentials, every denial, `ServiceUnavailable` and `TooManyRequests`.
  *
  * @since 0.2.0
  * @category models
  */
-export type Renderable = AuthenticationError | PermissionDenied | ServiceUnavailable | TooManyRequests
+export type Renderable = Outcome.Guarded<typeof isRenderable>
+
+/**
+ * Whether `u` is one of effect-auth's errors that render themselves: the one list of them, from which
+ * {@link Renderable} is derived and which the HttpApi adapter renders.
+ *
+ * @since 0.3.0
+ * @category guards
+ */
+export const isRenderable = Outcome.union(
+  isAuthenticationError,
+  isPermissionDenied,
+  isServiceUnavailable,
+  isTooManyRequests
+)
 
 /**
  * The body to send: `{ json }` (compact JSON, `application/json`) or `{ text }` (`text/plain`).

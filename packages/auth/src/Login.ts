@@ -5,26 +5,22 @@
  *
  * @since 0.2.0
  */
-import * as Cookies from "@effect/platform/Cookies"
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
-import * as HttpApp from "@effect/platform/HttpApp"
+import * as Redirect from "@effect-auth/core/Redirect"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
-import * as Option from "effect/Option"
+import type * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AuthCredentials } from "./AuthCredentials.js"
 import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import * as Csrf from "./Csrf.js"
-import { CurrentAuthentication } from "./CurrentUser.js"
 import type { PayloadTooLarge } from "./internal/form.js"
 import { isUrlEncoded, readUrlParams } from "./internal/form.js"
-import * as redirect from "./internal/redirect.js"
-import type { PermissionDenied } from "./PermissionDenied.js"
-import { Forbidden, LoginRedirect, Unauthorized } from "./PermissionDenied.js"
+import * as internal from "./internal/login.js"
+import * as Outcome from "./internal/outcome.js"
+import type { LoginRedirect } from "./PermissionDenied.js"
 import * as Session from "./Session.js"
 import type { SessionStoreError } from "./SessionStore.js"
 import type * as Throttle from "./Throttle.js"
@@ -46,7 +42,7 @@ import type { Scope, User } from "./User.js"
  * @since 0.2.0
  * @category redirects
  */
-export const safeNext: (next: string) => string = redirect.safeNext
+export const safeNext: (next: string) => string = Redirect.safeNext
 
 /**
  * A login form that could not be read: not URL-encoded, or without a username or password, or with one longer
@@ -55,23 +51,15 @@ export const safeNext: (next: string) => string = redirect.safeNext
  * @since 0.2.0
  * @category errors
  */
-export class InvalidForm extends Schema.TaggedError<InvalidForm>("effect-auth/InvalidLoginForm")(
-  "InvalidForm",
-  { reason: Schema.String },
-  HttpApiSchema.annotations({ status: 400, description: "The login form could not be read" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 400 as const
-  /** @since 0.2.0 */
-  get status(): 400 {
-    return 400
-  }
+export class InvalidForm extends Outcome.make<InvalidForm>("effect-auth/InvalidLoginForm")("InvalidForm", {
+  status: 400,
+  description: "The login form could not be read",
+  fields: { reason: Schema.String },
+  body: "Bad Request: invalid login form",
+  decode: () => ({ reason: "" })
+}) {
   override get message(): string {
     return `Invalid login form: ${this.reason}`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(invalidForm)
   }
 }
 
@@ -84,8 +72,6 @@ export {
    */
   PayloadTooLarge
 } from "./internal/form.js"
-
-const invalidForm = HttpServerResponse.text("Bad Request: invalid login form", { status: 400 })
 
 /**
  * What a login form sent: the password `Redacted` from the moment it is read, `next` already safe.
@@ -194,20 +180,7 @@ export const throttled: {
   ): Effect.Effect<Option.Option<A>, E | TooManyRequests | ServiceUnavailable, R | HttpServerRequest.HttpServerRequest>
 } = dual(
   3,
-  <A, E, R>(attempt: Effect.Effect<Option.Option<A>, E, R>, guard: Throttle.Guard, username: string) =>
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      if (guard.deviceCookie._tag === "None") return guard(username, request.remoteAddress, attempt)
-      const device = guard.deviceCookie.value
-      const client = { address: request.remoteAddress, deviceCookie: Option.getOrUndefined(device.read(request)) }
-      // a success sets a new device cookie on whatever response the handler then gives (the login's 303)
-      return Effect.tap(
-        guard(username, client, attempt),
-        (result) =>
-          result._tag === "Some"
-            ? HttpApp.appendPreResponseHandler((request, response) => device.set(request, response, username))
-            : Effect.void
-      )
-    })
+  internal.throttled
 )
 
 /**
@@ -225,13 +198,6 @@ export interface LoginOptions {
    * store says either way.
    */
   readonly remember?: boolean | undefined
-}
-
-const withoutMaxAge = (response: HttpServerResponse.HttpServerResponse, name: string) => {
-  const cookie = Cookies.get(response.cookies, name)
-  if (cookie._tag === "None") return response
-  const { expires: _expires, maxAge: _maxAge, ...options } = cookie.value.options ?? {}
-  return HttpServerResponse.unsafeSetCookie(response, name, cookie.value.value, options)
 }
 
 /**
@@ -252,7 +218,9 @@ export const login = (
     const session = yield* Session.Session
     const redirected = HttpServerResponse.redirect(safeNext(options.next ?? "/"), { status: 303 })
     const loggedIn = yield* session.login(redirected, options.user, options.scopes)
-    return yield* Csrf.rotate(options.remember === true ? loggedIn : withoutMaxAge(loggedIn, session.cookieName))
+    return yield* Csrf.rotate(
+      options.remember === true ? loggedIn : internal.withoutMaxAge(loggedIn, session.cookieName)
+    )
   })
 
 /**
@@ -273,12 +241,6 @@ export const logout = (
     Session.logout(HttpServerResponse.redirect(location, { status: 303 })),
     Csrf.rotate
   )
-
-const isBrowser = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  if (request.method !== "GET" && request.method !== "HEAD") return false
-  const accept = request.headers["accept"]
-  return accept !== undefined && accept.includes("text/html")
-}
 
 /**
  * Sends browsers that `requires` denied because they are anonymous to the login page: a request that accepts
@@ -306,29 +268,4 @@ const isBrowser = (request: HttpServerRequest.HttpServerRequest): boolean => {
 export const redirectBrowsers: {
   (login: string): <A, E, R>(self: Effect.Effect<A, E, R>) => Effect.Effect<A, E | LoginRedirect, R>
   <A, E, R>(self: Effect.Effect<A, E, R>, login: string): Effect.Effect<A, E | LoginRedirect, R>
-} = dual(
-  2,
-  <A, E, R>(self: Effect.Effect<A, E, R>, login: string): Effect.Effect<A, E | LoginRedirect, R> =>
-    Effect.catchIf(
-      self,
-      (error): error is E & PermissionDenied => error instanceof Unauthorized || error instanceof Forbidden,
-      (denied) =>
-        Effect.flatMap(
-          Effect.all([
-            Effect.serviceOption(HttpServerRequest.HttpServerRequest),
-            Effect.serviceOption(CurrentAuthentication)
-          ]),
-          ([request, auth]): Effect.Effect<never, E | LoginRedirect> =>
-            request._tag === "Some" && isBrowser(request.value) &&
-              (denied instanceof Unauthorized || (auth._tag === "Some" && !auth.value.user.isAuthenticated))
-              ? Effect.fail(
-                new LoginRedirect({
-                  scopes: denied.scopes,
-                  clause: denied.clause,
-                  location: redirect.withNext(login, request.value)
-                })
-              )
-              : Effect.fail(denied)
-        )
-    )
-)
+} = dual(2, internal.redirectBrowsers)

@@ -3,28 +3,17 @@
  *
  * @since 0.1.0
  */
+import * as PasswordHash from "@effect-auth/core/PasswordHash"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Redacted from "effect/Redacted"
-import * as crypto from "node:crypto"
-import { createHash, randomBytes, scrypt, timingSafeEqual } from "node:crypto"
-import { availableParallelism } from "node:os"
+import type * as Redacted from "effect/Redacted"
+import { timingSafeEqual } from "node:crypto"
 import type { ServiceUnavailable } from "./AuthenticationError.js"
+import { derive, digest, reveal } from "./internal/password.js"
 import * as internal from "./internal/verifier.js"
-
-const reveal = (secret: string | Redacted.Redacted<string>): string =>
-  typeof secret === "string" ? secret : Redacted.value(secret)
-
-// Node's one-shot `crypto.hash` (20.12+) is several times quicker than a `createHash` object for one short input
-const sha256: (text: string) => Buffer = typeof (crypto as { hash?: unknown }).hash === "function"
-  ? (text) =>
-    (crypto as unknown as { hash: (a: string, d: string, e: "buffer") => Buffer }).hash("sha256", text, "buffer")
-  : (text) => createHash("sha256").update(text, "utf8").digest()
-
-const digest = (secret: string | Redacted.Redacted<string>): Buffer => sha256(reveal(secret))
 
 /**
  * Compares two secrets in constant time: the time taken depends on neither their contents nor their lengths
@@ -37,59 +26,6 @@ export const equals = (
   a: string | Redacted.Redacted<string>,
   b: string | Redacted.Redacted<string>
 ): boolean => timingSafeEqual(digest(a), digest(b))
-
-// scrypt's cost parameters for new hashes: N = 2^17, r = 8, p = 1, OWASP's minimum for scrypt (Password Storage
-// Cheat Sheet): 128 MiB and about 0.4 s per hash on a 2-core machine. Hashes keep their own parameters, so raising
-// these never invalidates a stored hash; `needsRehash` tells which ones to redo at the next login.
-const defaultLogN = 17
-const defaultR = 8
-const defaultP = 1
-const saltLength = 16
-const keyLength = 32
-
-// bounds for parameters read back from a stored hash: beyond them the hash is treated as malformed rather than
-// letting a bad row make one request allocate gigabytes or compute for minutes. scrypt needs 128 * N * r bytes
-// (at most 256 MiB here, twice the default) and time in proportion to N * r * p (at most 8 times the default).
-const maxLogN = 20
-const maxR = 32
-const maxP = 16
-const maxMemoryCost = 2 ** 21 // N * r
-const maxTimeCost = 2 ** 23 // N * r * p
-const minBytes = 8
-const maxBytes = 64
-
-// bounds for `Options.logN`: 10 (1 MiB, a few milliseconds) is for tests; 18 is the most `verify` reads back at
-// r = 8 (N * r <= maxMemoryCost)
-const minOptionLogN = 10
-const maxOptionLogN = 18
-
-const derive = (
-  password: string,
-  salt: Buffer,
-  length: number,
-  logN: number,
-  r: number,
-  p: number
-): Effect.Effect<Buffer, Error> =>
-  Effect.async<Buffer, Error>((resume) => {
-    const N = 2 ** logN
-    try {
-      // maxmem: scrypt needs about 128 * N * r bytes; leave headroom over Node's 32 MiB default
-      scrypt(password, salt, length, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) => {
-        resume(error === null ? Effect.succeed(key) : Effect.fail(error))
-      })
-    } catch (error) {
-      resume(Effect.fail(error instanceof Error ? error : new Error(String(error))))
-    }
-  })
-
-// standard base64 without padding, as in the PHC string format
-const encode = (bytes: Buffer): string => bytes.toString("base64").replace(/=+$/, "")
-const unpaddedBase64 = /^[A-Za-z0-9+/]+$/
-const decode = (text: string): Buffer | undefined => {
-  if (!unpaddedBase64.test(text) || text.length % 4 === 1) return undefined
-  return Buffer.from(text, "base64")
-}
 
 /**
  * Why {@link hash} refused a password: it contains NUL (U+0000), or it is not well-formed Unicode (a lone
@@ -109,15 +45,10 @@ export class PasswordError extends Data.TaggedError("PasswordError")<{
   }
 }
 
-// NUL: scrypt keys HMAC-SHA256 with the password, and HMAC pads a key with zero bytes, so `pw` and `pw\0` derive
-// the same hash. A lone surrogate: UTF-8 encoding replaces it with U+FFFD, so `pw\uD800` hashes as `pw\uFFFD`.
-// Other control characters derive keys of their own: allowing them or not is the app's password policy.
-const refused = /[\0\p{Cs}]/u
-
-const refusal = (password: string): PasswordError | undefined =>
-  refused.test(password)
-    ? new PasswordError({ reason: password.includes("\0") ? "ContainsNul" : "IllFormed" })
-    : undefined
+const refusal = (password: string): PasswordError | undefined => {
+  const reason = PasswordHash.refusal(password)
+  return reason === undefined ? undefined : new PasswordError({ reason })
+}
 
 /**
  * Options of {@link hash} and {@link needsRehash}.
@@ -131,15 +62,6 @@ export interface Options {
    * the hardware allows. r = 8 and p = 1 are fixed.
    */
   readonly logN?: number | undefined
-}
-
-// a wrong option is a bug in the caller, not a bad password: thrown (a defect in `hash`)
-const logNOf = (options: Options | undefined): number => {
-  const logN = options?.logN ?? defaultLogN
-  if (!Number.isInteger(logN) || logN < minOptionLogN || logN > maxOptionLogN) {
-    throw new TypeError(`Password: \`logN\` must be an integer from ${minOptionLogN} to ${maxOptionLogN}`)
-  }
-  return logN
 }
 
 /**
@@ -175,44 +97,19 @@ export const hash = (
   options?: Options
 ): Effect.Effect<string, PasswordError> =>
   Effect.suspend(() => {
-    const logN = logNOf(options)
+    // a wrong option is a bug in the caller, not a bad password: thrown (a defect in `hash`)
+    const logN = PasswordHash.logNOf(options?.logN)
     const raw = reveal(password)
     const refusedBecause = refusal(raw)
     if (refusedBecause !== undefined) return Effect.fail(refusedBecause)
-    const salt = randomBytes(saltLength)
+    const salt = PasswordHash.salt()
+    const { defaultP: p, defaultR: r, keyLength } = PasswordHash
     return Effect.map(
       // valid parameters (checked above): scrypt cannot refuse them
-      Effect.orDie(derive(raw.normalize("NFKC"), salt, keyLength, logN, defaultR, defaultP)),
-      (key) => `$scrypt$ln=${logN},r=${defaultR},p=${defaultP}$${encode(salt)}$${encode(key)}`
+      Effect.orDie(derive(raw.normalize("NFKC"), salt, keyLength, logN, r, p)),
+      (key) => PasswordHash.format({ logN, r, p, salt, key })
     )
   })
-
-interface Parsed {
-  readonly logN: number
-  readonly r: number
-  readonly p: number
-  readonly salt: Buffer
-  readonly key: Buffer
-}
-
-const phc = /^\$scrypt\$ln=(\d{1,2}),r=(\d{1,2}),p=(\d{1,2})\$([^$]+)\$([^$]+)$/
-
-const parseHash = (stored: string): Parsed | undefined => {
-  const match = phc.exec(stored)
-  if (match === null) return undefined
-  const logN = Number(match[1])
-  const r = Number(match[2])
-  const p = Number(match[3])
-  if (logN < 1 || logN > maxLogN || r < 1 || r > maxR || p < 1 || p > maxP) return undefined
-  if (2 ** logN * r > maxMemoryCost || 2 ** logN * r * p > maxTimeCost) return undefined
-  const salt = decode(match[4]!)
-  const key = decode(match[5]!)
-  if (salt === undefined || key === undefined) return undefined
-  if (salt.length < minBytes || salt.length > maxBytes || key.length < minBytes || key.length > maxBytes) {
-    return undefined
-  }
-  return { logN, r, p, salt, key }
-}
 
 /**
  * Checks a password against a hash made by {@link hash} (or any `$scrypt$ln=…,r=…,p=…$salt$hash` string with
@@ -234,7 +131,7 @@ export const verify = (
   stored: string
 ): Effect.Effect<boolean> =>
   Effect.suspend(() => {
-    const parsed = parseHash(stored)
+    const parsed = PasswordHash.parse(stored)
     if (parsed === undefined) return Effect.succeed(false)
     const raw = reveal(password)
     if (refusal(raw) !== undefined) return Effect.succeed(false)
@@ -272,25 +169,8 @@ export const verify = (
  * @since 0.2.0
  * @category hashing
  */
-export const needsRehash = (stored: string, options?: Options): boolean => {
-  const logN = logNOf(options)
-  const parsed = parseHash(stored)
-  return parsed === undefined || parsed.logN < logN || parsed.r < defaultR || parsed.p < defaultP ||
-    parsed.salt.length < saltLength || parsed.key.length < keyLength
-}
-
-// the verifier's defaults. Hashes run on libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set), which file system
-// and DNS calls share: at most one hash per core (more only slow each other down), leaving one pool thread free.
-// Two waiting per running hash: a wait of about three hash times (about 1.2 s at the default cost) at worst.
-const threadPoolSize = Number(process.env["UV_THREADPOOL_SIZE"]) || 4
-const defaultConcurrency = Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1))
-const queuePerHash = 2
-// 1024 entries of about 150 bytes: a client that sends its password on every request hashes once per TTL
-const defaultCacheSize = 1024
-// the entry is tied to the stored hash, so a password change takes effect at once: the TTL only bounds how long a
-// success is remembered (a disabled account is the `verify` caller's lookup, which still runs on every request). A
-// refresh re-verifies the same pair (the same stored hash), so it cannot bring back a password the user changed
-const defaultCacheTtl = Duration.minutes(5)
+export const needsRehash = (stored: string, options?: Options): boolean =>
+  PasswordHash.needsRehash(stored, options?.logN)
 
 /**
  * Options of {@link Verifier}.
@@ -310,14 +190,6 @@ export interface VerifierOptions {
   readonly concurrency?: number | undefined
   /** How many checks may wait for a turn (beyond them: `ServiceUnavailable` at once): twice `concurrency` unless given. */
   readonly queue?: number | undefined
-}
-
-const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
-  const n = value ?? fallback
-  if (!Number.isInteger(n) || n < min) {
-    throw new TypeError(`Password.Verifier: \`${name}\` must be an integer >= ${min}`)
-  }
-  return n
 }
 
 /**
@@ -369,18 +241,9 @@ export class Verifier extends Context.Tag("effect-auth/Password/Verifier")<Verif
    * @category constructors
    */
   static make(options?: VerifierOptions): Effect.Effect<Verifier.Service> {
-    return Effect.suspend(() => {
-      const concurrency = count("concurrency", options?.concurrency, defaultConcurrency, 1)
-      return Effect.map(
-        internal.make(verify, {
-          cacheSize: count("cacheSize", options?.cacheSize, defaultCacheSize, 0),
-          cacheTtlMillis: Duration.toMillis(Duration.decode(options?.cacheTtl ?? defaultCacheTtl)),
-          concurrency,
-          queue: count("queue", options?.queue, queuePerHash * concurrency, 0)
-        }),
-        (verify) => Verifier.of({ verify })
-      )
-    })
+    return Effect.suspend(() =>
+      Effect.map(internal.make(verify, internal.settings(options)), (verify) => Verifier.of({ verify }))
+    )
   }
 
   /**

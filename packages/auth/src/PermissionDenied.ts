@@ -4,12 +4,9 @@
  *
  * @since 0.1.0
  */
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
 import * as HttpServerError from "@effect/platform/HttpServerError"
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import * as Outcome from "./internal/outcome.js"
 
 // what every denial says about itself, for logs and `catchTag` handlers (never rendered into a response body)
 const denialFields = {
@@ -19,6 +16,9 @@ const denialFields = {
   clause: Schema.String
 }
 
+// what a client that receives a denial knows of it: neither the scopes nor the clause, which stay in the process
+const unknownClause = { scopes: [], clause: "" }
+
 /**
  * An anonymous request was denied, and the backend says how to authenticate: 401 `Unauthorized` with the backend's
  * `WWW-Authenticate` challenge(s).
@@ -26,25 +26,16 @@ const denialFields = {
  * @since 0.2.0
  * @category errors
  */
-export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-auth/Unauthorized")(
-  "PermissionDenied",
-  { ...denialFields, challenge: Schema.String },
-  HttpApiSchema.annotations({ status: 401, description: "Authentication is required: see WWW-Authenticate" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 401 as const
-  /** @since 0.2.0 */
-  get status(): 401 {
-    return 401
-  }
+export class Unauthorized extends Outcome.make<Unauthorized>("effect-auth/Unauthorized")("PermissionDenied", {
+  status: 401,
+  description: "Authentication is required: see WWW-Authenticate",
+  fields: { ...denialFields, challenge: Schema.String },
+  body: "Unauthorized",
+  headers: (denied) => ({ "www-authenticate": denied.challenge }),
+  decode: () => ({ ...unknownClause, challenge: "" })
+}) {
   override get message(): string {
     return `Authentication required: ${this.clause}`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(
-      HttpServerResponse.text("Unauthorized", { status: 401, headers: { "www-authenticate": this.challenge } })
-    )
   }
 }
 
@@ -54,23 +45,15 @@ export class Unauthorized extends Schema.TaggedError<Unauthorized>("effect-auth/
  * @since 0.2.0
  * @category errors
  */
-export class Forbidden extends Schema.TaggedError<Forbidden>("effect-auth/Forbidden")(
-  "PermissionDenied",
-  denialFields,
-  HttpApiSchema.annotations({ status: 403, description: "The request lacks a required scope" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 403 as const
-  /** @since 0.2.0 */
-  get status(): 403 {
-    return 403
-  }
+export class Forbidden extends Outcome.make<Forbidden>("effect-auth/Forbidden")("PermissionDenied", {
+  status: 403,
+  description: "The request lacks a required scope",
+  fields: denialFields,
+  body: "Forbidden",
+  decode: () => unknownClause
+}) {
   override get message(): string {
     return `Denied by ${this.clause}`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(forbidden)
   }
 }
 
@@ -84,23 +67,16 @@ export class Forbidden extends Schema.TaggedError<Forbidden>("effect-auth/Forbid
  * @since 0.2.0
  * @category errors
  */
-export class NotFound extends Schema.TaggedError<NotFound>("effect-auth/NotFound")(
-  "PermissionDenied",
-  denialFields,
-  HttpApiSchema.annotations({ status: 404, description: "Not Found" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 404 as const
-  /** @since 0.2.0 */
-  get status(): 404 {
-    return 404
-  }
+export class NotFound extends Outcome.make<NotFound>("effect-auth/NotFound")("PermissionDenied", {
+  status: 404,
+  description: "Not Found",
+  fields: denialFields,
+  // exactly what @effect/platform's router answers for an unknown path
+  body: undefined,
+  decode: () => unknownClause
+}) {
   override get message(): string {
     return `Hidden by ${this.clause}`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(notFound)
   }
 }
 
@@ -111,23 +87,16 @@ export class NotFound extends Schema.TaggedError<NotFound>("effect-auth/NotFound
  * @since 0.2.0
  * @category errors
  */
-export class LoginRedirect extends Schema.TaggedError<LoginRedirect>("effect-auth/LoginRedirect")(
-  "PermissionDenied",
-  { ...denialFields, location: Schema.String },
-  HttpApiSchema.annotations({ status: 303, description: "See Other: log in first" })
-) implements HttpServerRespondable.Respondable {
-  /** @since 0.2.0 */
-  static readonly status = 303 as const
-  /** @since 0.2.0 */
-  get status(): 303 {
-    return 303
-  }
+export class LoginRedirect extends Outcome.make<LoginRedirect>("effect-auth/LoginRedirect")("PermissionDenied", {
+  status: 303,
+  description: "See Other: log in first",
+  fields: { ...denialFields, location: Schema.String },
+  body: undefined,
+  headers: (denied) => ({ location: denied.location }),
+  decode: () => ({ ...unknownClause, location: "" })
+}) {
   override get message(): string {
     return `Login required: ${this.clause}`
-  }
-  /** @since 0.2.0 */
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(HttpServerResponse.empty({ status: 303, headers: { location: this.location } }))
   }
 }
 
@@ -139,14 +108,15 @@ export class LoginRedirect extends Schema.TaggedError<LoginRedirect>("effect-aut
  * @since 0.1.0
  * @category errors
  */
-export type PermissionDenied = Unauthorized | Forbidden | NotFound | LoginRedirect
+export type PermissionDenied = Outcome.Guarded<typeof isPermissionDenied>
 
 /**
+ * Whether `u` is a denial: the family's one list of classes, from which its type is derived.
+ *
  * @since 0.2.0
  * @category guards
  */
-export const isPermissionDenied = (u: unknown): u is PermissionDenied =>
-  u instanceof Forbidden || u instanceof Unauthorized || u instanceof NotFound || u instanceof LoginRedirect
+export const isPermissionDenied = Outcome.guard(Unauthorized, Forbidden, NotFound, LoginRedirect)
 
 /**
  * @since 0.2.0
@@ -195,7 +165,3 @@ export const isLoginRedirect = (u: unknown): u is LoginRedirect => u instanceof 
  */
 export const isHidden = (u: unknown): u is HttpServerError.RouteNotFound & { readonly cause: NotFound } =>
   u instanceof HttpServerError.RouteNotFound && u.cause instanceof NotFound
-
-const forbidden = HttpServerResponse.text("Forbidden", { status: 403 })
-// exactly what @effect/platform's router answers for an unknown path
-const notFound = HttpServerResponse.empty({ status: 404 })

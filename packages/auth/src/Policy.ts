@@ -5,11 +5,11 @@
  * @since 0.1.0
  */
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import { hasProperty } from "effect/Predicate"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import { failing, hasChecks } from "./internal/policy.js"
+import * as analysis from "./internal/policyAnalysis.js"
 import type { BaseUser, RequestUser, Scope as AppScope } from "./User.js"
 
 /**
@@ -30,7 +30,7 @@ export type TypeId = typeof TypeId
  * @since 0.1.0
  * @category models
  */
-export type Policy<R = never> = Scope | All<R> | Any<R> | Not<R> | Authenticated | Method | UserPredicate | Check<R>
+export type Policy<R = never> = Scope | All<R> | Any<R> | Not<R> | Authenticated | Method | UserCheck | Check<R>
 
 const proto = {
   [TypeId]: TypeId,
@@ -116,12 +116,13 @@ export class Method extends node("Method")<{ readonly method: string }> {
 }
 
 /**
- * Passes when `predicate` holds of the user. `label` names it in printed policies and denials.
+ * Passes when `predicate` holds of the user: a pure check of the user, decided without effects (unlike
+ * {@link Check}). `label` names it in printed policies and denials. `user(label, predicate)` builds it.
  *
- * @since 0.1.0
+ * @since 0.3.0
  * @category models
  */
-export class UserPredicate extends node("User")<{
+export class UserCheck extends node("User")<{
   readonly label: string
   readonly predicate: (user: RequestUser) => boolean
 }> {
@@ -224,8 +225,8 @@ export const method = (method: string): Method => new Method({ method })
  * @since 0.1.0
  * @category constructors
  */
-export const user = (label: string, predicate: (user: RequestUser) => boolean): UserPredicate =>
-  new UserPredicate({ label, predicate })
+export const user = (label: string, predicate: (user: RequestUser) => boolean): UserCheck =>
+  new UserCheck({ label, predicate })
 
 /**
  * @since 0.1.0
@@ -252,26 +253,7 @@ export declare namespace Policy {
  * @since 0.1.0
  * @category formatting
  */
-export const format = (policy: Policy<any>): string => {
-  switch (policy._tag) {
-    case "Scope":
-      return JSON.stringify(policy.scope)
-    case "All":
-      return `all(${policy.policies.map(format).join(", ")})`
-    case "Any":
-      return `any(${policy.policies.map(format).join(", ")})`
-    case "Not":
-      return `not(${format(policy.policy)})`
-    case "Authenticated":
-      return "authenticated"
-    case "Method":
-      return `method(${JSON.stringify(policy.method)})`
-    case "User":
-      return `user(${JSON.stringify(policy.label)})`
-    case "Check":
-      return `check(${JSON.stringify(policy.label)})`
-  }
-}
+export const format = (policy: Policy<any>): string => analysis.format(policy)
 
 /**
  * Decides a policy without effects: `None` when it passes, else `Some` of the clause that failed (the first failing
@@ -286,11 +268,9 @@ export const decide = (
   user: RequestUser | BaseUser,
   credentials: AuthCredentials
 ): Option.Option<Policy<any>> => {
-  const failed = failing(policy, user, credentials)
+  const failed = analysis.failing(policy, user, credentials)
   return failed === undefined ? Option.none() : Option.some(failed)
 }
-
-const passed: Effect.Effect<Option.Option<Policy<any>>> = Effect.succeed(Option.none())
 
 /**
  * Evaluates a policy, running its checks in order and only as far as needed (`all` stops at the first failure,
@@ -303,31 +283,5 @@ export const evaluate = <R>(
   policy: Policy<R>,
   user: RequestUser | BaseUser,
   credentials: AuthCredentials
-): Effect.Effect<Option.Option<Policy<R>>, never, R> => {
-  if (!hasChecks(policy)) return Effect.succeed(decide(policy, user, credentials) as Option.Option<Policy<R>>)
-  switch (policy._tag) {
-    case "Check":
-      return Effect.map(policy.effect, (ok) => ok ? Option.none() : Option.some(policy))
-    case "All":
-      return policy.policies.reduceRight<Effect.Effect<Option.Option<Policy<R>>, never, R>>(
-        (next, p) =>
-          Effect.flatMap(
-            evaluate(p, user, credentials),
-            (failed) => failed._tag === "None" ? next : Effect.succeed(failed)
-          ),
-        passed
-      )
-    case "Any":
-      return policy.policies.reduceRight<Effect.Effect<Option.Option<Policy<R>>, never, R>>(
-        (next, p) => Effect.flatMap(evaluate(p, user, credentials), (failed) => failed._tag === "None" ? passed : next),
-        Effect.succeed(Option.some(policy))
-      )
-    case "Not":
-      return Effect.map(
-        evaluate(policy.policy, user, credentials),
-        (failed) => failed._tag === "None" ? Option.some(policy) : Option.none()
-      )
-    default:
-      return Effect.succeed(decide(policy, user, credentials) as Option.Option<Policy<R>>)
-  }
-}
+): Effect.Effect<Option.Option<Policy<R>>, never, R> =>
+  analysis.evaluate(policy, user, credentials) as Effect.Effect<Option.Option<Policy<R>>, never, R>

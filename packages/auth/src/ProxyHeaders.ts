@@ -7,6 +7,8 @@
  *
  * @since 0.3.0
  */
+import type { Forwarded } from "@effect-auth/core/Forwarded"
+import { fromForwarded, fromXForwarded, makeTrust } from "@effect-auth/core/Forwarded"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
@@ -14,8 +16,6 @@ import * as Effect from "effect/Effect"
 import * as FiberRef from "effect/FiberRef"
 import { recordProto, schemeOf } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
-import type { Forwarded } from "./internal/forwarded.js"
-import { fromForwarded, fromXForwarded, makeTrust } from "./internal/forwarded.js"
 
 /**
  * @since 0.3.0

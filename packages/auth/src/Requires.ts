@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import { withNext } from "@effect-auth/core/Redirect"
 import * as HttpServerError from "@effect/platform/HttpServerError"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Socket from "@effect/platform/Socket"
@@ -10,12 +11,9 @@ import * as Effect from "effect/Effect"
 import { dual } from "effect/Function"
 import * as Option from "effect/Option"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { Authentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { CurrentAuthentication } from "./CurrentUser.js"
-import { readService } from "./internal/context.js"
-import * as internal from "./internal/policy.js"
-import { withNext } from "./internal/redirect.js"
+import { challengeOf, withAuthentication } from "./internal/authentication.js"
+import { allOfScopes, deciderOf, failing, hasChecks, scopesOf } from "./internal/policyAnalysis.js"
 import type { PermissionDenied } from "./PermissionDenied.js"
 import { Forbidden, LoginRedirect, NotFound, Unauthorized } from "./PermissionDenied.js"
 import * as Policy from "./Policy.js"
@@ -64,7 +62,17 @@ export type Denial<O> =
  * @since 0.1.0
  * @category models
  */
-export type Requirement = internal.Requirement
+export type Requirement = Scope | ReadonlyArray<Scope> | Policy.Policy<any>
+
+/**
+ * The policy a requirement means: a string or an array of strings is all of those scopes.
+ *
+ * @internal
+ */
+export const toPolicy = <P extends Requirement>(requirement: P): Policy.Policy<Policy.Policy.Context<P>> =>
+  Policy.isPolicy(requirement)
+    ? requirement as Policy.Policy<any>
+    : Policy.scopes(requirement as Scope | ReadonlyArray<Scope>)
 
 /**
  * Whether `credentials` hold every one of `scopes` (exact, case-sensitive). `[]` always passes.
@@ -134,28 +142,29 @@ export const requires: {
     options?: RequiresOptions
   ): Effect.Effect<A, E | AnyDenial, any> => {
     // everything that does not depend on the request is worked out once, here
-    const policy = internal.toPolicy(requirement)
+    const policy = toPolicy(requirement)
     const deny = denial(policy, options ?? {})
-    const scopes = internal.allOfScopes(policy)
+    const scopes = allOfScopes(policy)
     if (scopes !== undefined) {
       // the common case, all of some scopes: a passing request allocates nothing
-      return readService(
-        CurrentAuthentication,
+      return withAuthentication(
         (auth): Effect.Effect<A, E | AnyDenial, any> =>
           hasRequiredScope(auth.credentials, scopes) ? self : deny(auth, undefined)
       )
     }
-    if (!internal.hasChecks(policy)) {
-      return readService(CurrentAuthentication, (auth): Effect.Effect<A, E | AnyDenial, any> => {
-        const failed = internal.failing(policy, auth.user, auth.credentials)
+    if (!hasChecks(policy)) {
+      const decide = deciderOf(policy)
+      return withAuthentication((auth): Effect.Effect<A, E | AnyDenial, any> => {
+        const failed = decide(auth.user, auth.credentials)
         return failed === undefined ? self : deny(auth, failed)
       })
     }
-    return readService(CurrentAuthentication, (auth) =>
+    return withAuthentication((auth) =>
       Effect.flatMap(
         Policy.evaluate(policy, auth.user, auth.credentials),
         (failed): Effect.Effect<A, E | AnyDenial, any> => failed._tag === "None" ? self : deny(auth, failed.value)
-      ))
+      )
+    )
   }
 )
 
@@ -164,7 +173,7 @@ const policyViolation = 1008
 type AnyDenial = PermissionDenied | HttpServerError.RouteNotFound
 
 const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
-  const scopes = internal.scopesOf(policy)
+  const scopes = scopesOf(policy)
   const redirect = options.redirect
   const status = options.status
   // a hidden route must look missing, and a missing route never accepts a handshake: "close" does not apply to it
@@ -177,12 +186,12 @@ const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
       Effect.zip(Effect.serviceOption(HttpServerRequest.HttpServerRequest), challengeOf(auth)),
       ([request, challenge]): Effect.Effect<never, AnyDenial> => {
         // a pure policy is decided again only here, on the way out, to name the clause that failed
-        const clause = Policy.format(failed ?? internal.failing(policy, auth.user, auth.credentials) ?? policy)
+        const clause = Policy.format(failed ?? failing(policy, auth.user, auth.credentials) ?? policy)
         const fields = { scopes, clause }
         const upgrade = Option.isSome(request) && isWebSocketUpgrade(request.value)
         if (redirect !== undefined && !upgrade && Option.isSome(request)) {
           // a handshake cannot follow a redirect: it is refused with the status instead
-          return Effect.fail(new LoginRedirect({ ...fields, location: withNext(redirect, request.value) }))
+          return Effect.fail(new LoginRedirect({ ...fields, location: withNext(redirect, request.value.originalUrl) }))
         }
         if (status === 404) {
           const denied = new NotFound(fields)
@@ -199,16 +208,6 @@ const denial = (policy: Policy.Policy<any>, options: RequiresOptions) => {
       }
     )
 }
-
-// an anonymous request's challenge: the entry's, or, where the middleware installed none (anonymous requests get no
-// entry), that of the backend in the request's context
-const challengeOf = (auth: Authentication): Effect.Effect<string | undefined> =>
-  auth.challenge !== undefined || auth.user.isAuthenticated
-    ? Effect.succeed(auth.challenge)
-    : Effect.map(
-      Effect.serviceOption(AuthenticationBackend),
-      (backend) => backend._tag === "Some" ? backend.value.anonymous.challenge : undefined
-    )
 
 const routeNotFound = (request: HttpServerRequest.HttpServerRequest, denied: NotFound) => {
   // `cause` is the standard Error field, which RouteNotFound's constructor keeps: logs can read why (`isHidden`),

@@ -4,16 +4,13 @@
  *
  * @since 0.1.0
  */
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
+import type * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
-import { createHash, randomBytes, timingSafeEqual } from "node:crypto"
-import { ServiceUnavailable } from "./AuthenticationError.js"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
+import * as internal from "./internal/sessionStore.js"
+import { StoreError } from "./StoreError.js"
 
 /**
  * One session as a store keeps it (times in milliseconds since the epoch, read from Effect's `Clock`, so that
@@ -55,186 +52,59 @@ export interface NewSession {
 }
 
 /**
- * A store could not be read or written (a database down, a query refused). Its cause never leaves the process: the
- * session backend logs it and answers `ServiceUnavailable` (503, `Retry-After`: the client may retry), and
- * `login`/`logout` leave it in the handler's error channel, where, left unhandled, it answers as `ServiceUnavailable`
- * does rather than with an empty 500.
+ * A session store could not be read or written (a database down, a query refused). It carries no HTTP status: the
+ * session backend logs it and answers `ServiceUnavailable` (503, `Retry-After`), and left unhandled in a handler
+ * (`login`, `logout`) it renders that same answer (see `StoreError`); its message never leaves the process.
  *
  * @since 0.1.0
  * @category errors
  */
-export class SessionStoreError extends Data.TaggedError("SessionStoreError")<{
-  readonly message: string
-  readonly cause?: unknown
-}> implements HttpServerRespondable.Respondable {
-  /** @since 0.3.0 */
-  [HttpServerRespondable.symbol]() {
-    return new ServiceUnavailable({ reason: this.message, retryAfter: 1 })[HttpServerRespondable.symbol]()
-  }
-}
-
-/**
- * The store's operations. `authenticate` is the per-request one: a store answers only sessions that exist, are not
- * revoked and have not idled out or expired (by Effect's `Clock`), so that the session backend trusts its answer.
- *
- * @since 0.1.0
- * @category models
- */
-export interface SessionStoreService {
-  /**
-   * Starts a new session (a fresh id and secret, never an old one) and answers it with the token for the cookie,
-   * `<id>.<secret>`, of which the store keeps only the SHA-256 of the secret.
-   */
-  readonly create: (
-    session: NewSession
-  ) => Effect.Effect<readonly [token: Redacted.Redacted<string>, session: StoredSession], SessionStoreError>
-  /**
-   * The live session a token opens: `None` for a malformed token, an unknown id, a wrong secret (compared in constant
-   * time), a revoked, idle or expired session. Slides the idle expiry, writing at most once per touch interval.
-   */
-  readonly authenticate: (token: string) => Effect.Effect<Option.Option<StoredSession>, SessionStoreError>
-  /** Revokes one session by its id (log out); revoking an unknown id succeeds. */
-  readonly revoke: (id: string) => Effect.Effect<void, SessionStoreError>
-  /**
-   * Revokes every session of a user ("log out everywhere", a password change, a disabled user), but the one whose
-   * id is `except` when given (the session that changed the password).
-   */
-  readonly revokeUser: (userId: string, except?: string | undefined) => Effect.Effect<void, SessionStoreError>
-  /** A user's live sessions, oldest first. */
-  readonly list: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, SessionStoreError>
-}
-
-// 16 bytes (128 bits) are enough for an id that must not collide; it needs to be neither secret nor unguessable
-const idBytes = 16
-// 32 bytes (256 bits) of secret: beyond guessing online or offline, and as many as its SHA-256 keeps
-const secretBytes = 32
-// base64url without padding: 16 bytes are 22 characters, 32 bytes 43
-const tokenPattern = /^([A-Za-z0-9_-]{22})\.([A-Za-z0-9_-]{43})$/
-
-// a session in use is written at most once an hour, and at least four times per idle timeout so that a session
-// used steadily never idles out between two writes
-const maxTouchInterval = 60 * 60 * 1000
-
-const touchInterval = (idleTimeout: number): number => Math.min(maxTouchInterval, Math.floor(idleTimeout / 4))
-
-const isLive = (session: StoredSession, now: number): boolean =>
-  now < session.expiresAt && now < session.lastSeenAt + session.idleTimeout
-
-const touch = (session: StoredSession, now: number): Option.Option<StoredSession> =>
-  now - session.lastSeenAt >= touchInterval(session.idleTimeout)
-    ? Option.some({ ...session, lastSeenAt: now })
-    : Option.none()
-
-const makeToken = (): readonly [id: string, secret: string, token: Redacted.Redacted<string>] => {
-  const id = randomBytes(idBytes).toString("base64url")
-  const secret = randomBytes(secretBytes).toString("base64url")
-  return [id, secret, Redacted.make(`${id}.${secret}`)]
-}
-
-const parseToken = (token: string): readonly [id: string, secret: string] | undefined => {
-  const match = token.length === 66 ? tokenPattern.exec(token) : null
-  return match === null ? undefined : [match[1]!, match[2]!]
-}
-
-const hashSecret = (secret: string): string => createHash("sha256").update(secret, "latin1").digest("hex")
-
-// a new session from what `create` is given: its token (the cookie's value), the hash to store, and the record
-const newSession = (
-  input: NewSession,
-  now: number
-): readonly [token: Redacted.Redacted<string>, secretHash: string, session: StoredSession] => {
-  const [id, secret, token] = makeToken()
-  return [token, hashSecret(secret), {
-    id,
-    userId: input.userId,
-    scopes: Object.freeze(Array.from(input.scopes)),
-    createdAt: now,
-    lastSeenAt: now,
-    idleTimeout: input.idleTimeout,
-    expiresAt: now + input.absoluteTimeout
-  }]
-}
-
-const secretMatches = (secret: string, storedHash: string): boolean => {
-  const expected = Buffer.from(storedHash, "hex")
-  const given = createHash("sha256").update(secret, "latin1").digest()
-  return expected.length === given.length && timingSafeEqual(expected, given)
-}
-
-const checkLifetimes = (idleTimeout: number, absoluteTimeout: number): void => {
-  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
-    if (!Number.isSafeInteger(value) || value < 4) {
-      throw new RangeError(`SessionStore: \`${name}\` must be a whole number of milliseconds, 4 or more`)
-    }
-  }
-  if (idleTimeout > absoluteTimeout) throw new RangeError("SessionStore: `idleTimeout` exceeds `absoluteTimeout`")
-}
+export class SessionStoreError extends StoreError("SessionStoreError") {}
 
 /**
  * @since 0.1.0
- * @category models
  */
-export interface SessionStoreMemoryOptions {
-  /** How often, at most, a `create` also sweeps out every session that is no longer live (default: once a minute). */
-  readonly sweepIntervalMillis?: number | undefined
-}
+export declare namespace SessionStore {
+  /**
+   * The store's operations. `authenticate` is the per-request one: a store answers only sessions that exist, are not
+   * revoked and have not idled out or expired (by Effect's `Clock`), so that the session backend trusts its answer.
+   *
+   * @since 0.3.0
+   * @category models
+   */
+  export interface Service {
+    /**
+     * Starts a new session (a fresh id and secret, never an old one) and answers it with the token for the cookie,
+     * `<id>.<secret>`, of which the store keeps only the SHA-256 of the secret.
+     */
+    readonly create: (
+      session: NewSession
+    ) => Effect.Effect<readonly [token: Redacted.Redacted<string>, session: StoredSession], SessionStoreError>
+    /**
+     * The live session a token opens: `None` for a malformed token, an unknown id, a wrong secret (compared in constant
+     * time), a revoked, idle or expired session. Slides the idle expiry, writing at most once per touch interval.
+     */
+    readonly authenticate: (token: string) => Effect.Effect<Option.Option<StoredSession>, SessionStoreError>
+    /** Revokes one session by its id (log out); revoking an unknown id succeeds. */
+    readonly revoke: (id: string) => Effect.Effect<void, SessionStoreError>
+    /**
+     * Revokes every session of a user ("log out everywhere", a password change, a disabled user), but the one whose
+     * id is `except` when given (the session that changed the password).
+     */
+    readonly revokeUser: (userId: string, except?: string | undefined) => Effect.Effect<void, SessionStoreError>
+    /** A user's live sessions, oldest first. */
+    readonly list: (userId: string) => Effect.Effect<ReadonlyArray<StoredSession>, SessionStoreError>
+  }
 
-interface Entry {
-  readonly hash: string
-  session: StoredSession
+  /**
+   * @since 0.3.0
+   * @category models
+   */
+  export interface MemoryOptions {
+    /** How often, at most, a `create` also sweeps out every session that is no longer live (default: once a minute). */
+    readonly sweepIntervalMillis?: number | undefined
+  }
 }
-
-const makeMemory = (options?: SessionStoreMemoryOptions): Effect.Effect<SessionStoreService> =>
-  Effect.sync(() => {
-    // insertion order is creation order, which `list` answers in
-    const sessions = new Map<string, Entry>()
-    const sweepInterval = options?.sweepIntervalMillis ?? 60_000
-    let lastSweep = -Infinity
-    return {
-      create: (input) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          checkLifetimes(input.idleTimeout, input.absoluteTimeout)
-          if (now - lastSweep >= sweepInterval) {
-            lastSweep = now
-            for (const [id, entry] of sessions) {
-              if (!isLive(entry.session, now)) sessions.delete(id)
-            }
-          }
-          const [token, hash, session] = newSession(input, now)
-          sessions.set(session.id, { hash, session })
-          return [token, session] as const
-        }),
-      authenticate: (token) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const parsed = parseToken(token)
-          if (parsed === undefined) return Option.none()
-          const entry = sessions.get(parsed[0])
-          if (entry === undefined || !secretMatches(parsed[1], entry.hash)) return Option.none()
-          if (!isLive(entry.session, now)) {
-            sessions.delete(parsed[0])
-            return Option.none()
-          }
-          const touched = touch(entry.session, now)
-          if (touched._tag === "Some") entry.session = touched.value
-          return Option.some(entry.session)
-        }),
-      revoke: (id) => Effect.sync(() => void sessions.delete(id)),
-      revokeUser: (userId, except) =>
-        Effect.sync(() => {
-          for (const [id, entry] of sessions) {
-            if (entry.session.userId === userId && id !== except) sessions.delete(id)
-          }
-        }),
-      list: (userId) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
-          const out: Array<StoredSession> = []
-          for (const entry of sessions.values()) {
-            if (entry.session.userId === userId && isLive(entry.session, now)) out.push(entry.session)
-          }
-          return out
-        })
-    }
-  })
 
 /**
  * The store of server-side sessions that `Session` reads and writes. This package has the in-memory one;
@@ -244,13 +114,13 @@ const makeMemory = (options?: SessionStoreMemoryOptions): Effect.Effect<SessionS
  * ```ts
  * import { SessionStore } from "effect-auth/SessionStore"
  *
- * const StoreLive = SessionStore.layerMemory
+ * const StoreLive = SessionStore.layerMemory()
  * ```
  *
  * @since 0.1.0
  * @category tags
  */
-export class SessionStore extends Context.Tag("effect-auth/SessionStore")<SessionStore, SessionStoreService>() {
+export class SessionStore extends Context.Tag("effect-auth/SessionStore")<SessionStore, SessionStore.Service>() {
   /**
    * A fresh token: a 16-byte public id and a 32-byte secret from `node:crypto`, base64url without padding, as
    * `[id, secret, token]` where the token, for the cookie, is `<id>.<secret>`.
@@ -258,7 +128,8 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category tokens
    */
-  static readonly makeToken: () => readonly [id: string, secret: string, token: Redacted.Redacted<string>] = makeToken
+  static readonly makeToken: () => readonly [id: string, secret: string, token: Redacted.Redacted<string>] =
+    internal.makeToken
 
   /**
    * The id and secret of a well-formed token (`<22 base64url>.<43 base64url>`), or `undefined`.
@@ -266,7 +137,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category tokens
    */
-  static readonly parseToken: (token: string) => readonly [id: string, secret: string] | undefined = parseToken
+  static readonly parseToken: (token: string) => readonly [id: string, secret: string] | undefined = internal.parseToken
 
   /**
    * The SHA-256 of a secret as a store keeps it (64 hex digits), so that a leaked table opens no session. The text
@@ -275,7 +146,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category tokens
    */
-  static readonly hashSecret: (secret: string) => string = hashSecret
+  static readonly hashSecret: (secret: string) => string = internal.hashSecret
 
   /**
    * A new session from what `create` is given, at `now`: the token (the cookie's value), the SHA-256 of its secret to
@@ -286,7 +157,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
   static readonly newSession: (
     input: NewSession,
     now: number
-  ) => readonly [token: Redacted.Redacted<string>, secretHash: string, session: StoredSession] = newSession
+  ) => readonly [token: Redacted.Redacted<string>, secretHash: string, session: StoredSession] = internal.newSession
 
   /**
    * Whether `secret` hashes to `storedHash`, compared in constant time.
@@ -294,7 +165,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category tokens
    */
-  static readonly secretMatches: (secret: string, storedHash: string) => boolean = secretMatches
+  static readonly secretMatches: (secret: string, storedHash: string) => boolean = internal.secretMatches
 
   /**
    * How long a session may go without its last-seen time being written again: an hour, or a quarter of its idle
@@ -304,7 +175,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category lifetimes
    */
-  static readonly touchInterval: (idleTimeout: number) => number = touchInterval
+  static readonly touchInterval: (idleTimeout: number) => number = internal.touchInterval
 
   /**
    * Whether a session is live at `now`: before its absolute expiry and before `lastSeenAt + idleTimeout`.
@@ -312,7 +183,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category lifetimes
    */
-  static readonly isLive: (session: StoredSession, now: number) => boolean = isLive
+  static readonly isLive: (session: StoredSession, now: number) => boolean = internal.isLive
 
   /**
    * The session with `lastSeenAt` moved to `now` when it was written a touch interval ago or more; `None` when no
@@ -321,7 +192,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category lifetimes
    */
-  static readonly touch: (session: StoredSession, now: number) => Option.Option<StoredSession> = touch
+  static readonly touch: (session: StoredSession, now: number) => Option.Option<StoredSession> = internal.touch
 
   /**
    * Checks a new session's lifetimes: whole milliseconds, 4 or more (a touch interval of at least 1), the idle one
@@ -330,7 +201,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.2.0
    * @category lifetimes
    */
-  static readonly checkLifetimes: (idleTimeout: number, absoluteTimeout: number) => void = checkLifetimes
+  static readonly checkLifetimes: (idleTimeout: number, absoluteTimeout: number) => void = internal.checkLifetimes
   /**
    * An in-memory store (a `Map`), for one process: sessions are lost on restart and not shared between
    * instances. A session that is no longer live is never answered: `authenticate` drops one it meets, and a
@@ -340,8 +211,8 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.1.0
    * @category constructors
    */
-  static makeMemory(options?: SessionStoreMemoryOptions): Effect.Effect<SessionStoreService> {
-    return makeMemory(options)
+  static makeMemory(options?: SessionStore.MemoryOptions): Effect.Effect<SessionStore.Service> {
+    return internal.makeMemory(options)
   }
 
   /**
@@ -350,15 +221,7 @@ export class SessionStore extends Context.Tag("effect-auth/SessionStore")<Sessio
    * @since 0.1.0
    * @category layers
    */
-  static readonly layerMemory: Layer.Layer<SessionStore> = Layer.effect(SessionStore, makeMemory())
-
-  /**
-   * An in-memory store with options (see {@link SessionStore.makeMemory}).
-   *
-   * @since 0.1.0
-   * @category layers
-   */
-  static layerMemoryWith(options: SessionStoreMemoryOptions): Layer.Layer<SessionStore> {
-    return Layer.effect(SessionStore, makeMemory(options))
+  static layerMemory(options?: SessionStore.MemoryOptions): Layer.Layer<SessionStore> {
+    return Layer.effect(SessionStore, internal.makeMemory(options))
   }
 }

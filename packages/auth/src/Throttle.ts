@@ -10,23 +10,16 @@
  */
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as HttpServerResponse from "@effect/platform/HttpServerResponse"
-import * as Clock from "effect/Clock"
 import * as Context from "effect/Context"
-import * as Duration from "effect/Duration"
+import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
 import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import * as internal from "./internal/throttle.js"
-
-/**
- * Too many failed attempts lately: 429 with `Retry-After` (defined with the other errors, in `effect-auth`).
- *
- * @since 0.2.0
- * @category errors
- */
-export { isTooManyRequests, TooManyRequests } from "./AuthenticationError.js"
+import * as memory from "./internal/throttleStore.js"
+import { StoreError } from "./StoreError.js"
 
 /**
  * The attempts counted against a key in its current window, and when that window ends (epoch milliseconds).
@@ -38,6 +31,15 @@ export interface Count {
   readonly count: number
   readonly resetAt: number
 }
+
+/**
+ * A throttle store could not be read or written (a database down, a query refused). It carries no HTTP status: the
+ * guard logs it and answers `ServiceUnavailable` (503, `Retry-After`), never a refusal of the credentials.
+ *
+ * @since 0.3.0
+ * @category errors
+ */
+export class ThrottleStoreError extends StoreError("ThrottleStoreError") {}
 
 /**
  * @since 0.2.0
@@ -55,25 +57,29 @@ export declare namespace ThrottleStore {
      * the last one closed (a fixed window). Answers the count in the window, this attempt included, and when the
      * window ends. Atomic, if shared: of N attempts at once, each sees a different count.
      */
-    readonly hit: (key: string, window: Duration.Duration) => Effect.Effect<Count, ServiceUnavailable>
+    readonly hit: (key: string, window: Duration.Duration) => Effect.Effect<Count, ThrottleStoreError>
     /**
      * Takes back one attempt counted by `hit` that turned out not to be a failure (a success, a server fault, an
      * attempt refused by another key): the count goes down by one in the open window, never below 0. Atomic too.
      *
      * @since 0.3.0
      */
-    readonly release: (key: string) => Effect.Effect<void, ServiceUnavailable>
+    readonly release: (key: string) => Effect.Effect<void, ThrottleStoreError>
     /** The attempts counted against `key` in its open window: `{ count: 0 }` when none is open. */
-    readonly get: (key: string) => Effect.Effect<Count, ServiceUnavailable>
+    readonly get: (key: string) => Effect.Effect<Count, ThrottleStoreError>
     /** Forgets `key`'s count (a device's failures, once it logs in). */
-    readonly reset: (key: string) => Effect.Effect<void, ServiceUnavailable>
+    readonly reset: (key: string) => Effect.Effect<void, ThrottleStoreError>
+  }
+
+  /**
+   * @since 0.3.0
+   * @category models
+   */
+  export interface MemoryOptions {
+    /** The keys kept at most (100,000 unless given): beyond, the key hit least recently is forgotten first. */
+    readonly maxKeys?: number | undefined
   }
 }
-
-const none: Count = { count: 0, resetAt: 0 }
-
-// 100,000 keys of about 100 bytes: about 10 MB at most, whatever number of usernames and addresses a flood uses
-const defaultMaxKeys = 100_000
 
 /**
  * The store of failure counts the throttle uses.
@@ -90,47 +96,8 @@ export class ThrottleStore extends Context.Tag("effect-auth/ThrottleStore")<Thro
    * @since 0.2.0
    * @category constructors
    */
-  static makeMemory(options?: { readonly maxKeys?: number | undefined }): Effect.Effect<ThrottleStore.Service> {
-    return Effect.sync(() => {
-      const maxKeys = options?.maxKeys ?? defaultMaxKeys
-      if (!Number.isInteger(maxKeys) || maxKeys < 1) {
-        throw new TypeError("ThrottleStore.makeMemory: `maxKeys` must be a positive integer")
-      }
-      // insertion order is recency order: a hit moves its key last, so the first key is the least recently hit
-      const counts = new Map<string, Count>()
-      const open = (key: string, now: number): Count | undefined => {
-        const current = counts.get(key)
-        if (current === undefined) return undefined
-        if (current.resetAt > now) return current
-        counts.delete(key)
-        return undefined
-      }
-      return ThrottleStore.of({
-        hit: (key, window) =>
-          Effect.map(Clock.currentTimeMillis, (now) => {
-            const current = open(key, now)
-            const next: Count = current === undefined
-              ? { count: 1, resetAt: now + Duration.toMillis(window) }
-              : { count: current.count + 1, resetAt: current.resetAt }
-            counts.delete(key)
-            counts.set(key, next)
-            if (counts.size > maxKeys) counts.delete(counts.keys().next().value!)
-            return next
-          }),
-        release: (key) =>
-          Effect.map(Clock.currentTimeMillis, (now) => {
-            const current = open(key, now)
-            if (current === undefined) return
-            if (current.count <= 1) counts.delete(key)
-            else counts.set(key, { count: current.count - 1, resetAt: current.resetAt })
-          }),
-        get: (key) => Effect.map(Clock.currentTimeMillis, (now) => open(key, now) ?? none),
-        reset: (key) =>
-          Effect.sync(() => {
-            counts.delete(key)
-          })
-      })
-    })
+  static makeMemory(options?: ThrottleStore.MemoryOptions): Effect.Effect<ThrottleStore.Service> {
+    return memory.make(options)
   }
 
   /**
@@ -139,7 +106,7 @@ export class ThrottleStore extends Context.Tag("effect-auth/ThrottleStore")<Thro
    * @since 0.2.0
    * @category layers
    */
-  static layerMemory(options?: { readonly maxKeys?: number | undefined }): Layer.Layer<ThrottleStore> {
+  static layerMemory(options?: ThrottleStore.MemoryOptions): Layer.Layer<ThrottleStore> {
     return Layer.effect(ThrottleStore, ThrottleStore.makeMemory(options))
   }
 }

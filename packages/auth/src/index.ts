@@ -2,21 +2,22 @@
  * effect-auth: Starlette-style authentication and permissions for Effect HTTP apps.
  *
  * The rule for names: Starlette's model (users, credentials, errors), the backend, the middleware and `requires`
- * are exported by name, as Starlette's are; everything else is a namespace (`Basic.layer`, `Policy.any`). The test
- * kit and the Node helpers live on subpaths (`effect-auth/Testing`, `effect-auth/NodeTesting`), so production code
- * never loads them.
+ * are exported by name, as Starlette's are; everything else is a namespace (`Basic.layer`, `Policy.any`). The rest
+ * of a flat module (its options and helper types) is on its subpath (`effect-auth/User`, `effect-auth/Requires`).
+ * The test kit and the Node helpers live on subpaths (`effect-auth/Testing`, `effect-auth/NodeTesting`), so
+ * production code never loads them.
  *
  * @since 0.1.0
  */
 export * from "./AuthCredentials.js"
-export * from "./AuthenticationBackend.js"
+export { AuthenticationBackend } from "./AuthenticationBackend.js"
 export * from "./AuthenticationError.js"
-export * from "./AuthenticationMiddleware.js"
-export * from "./CurrentUser.js"
+export { AuthenticationMiddleware } from "./AuthenticationMiddleware.js"
+export { CurrentAuthentication, CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 export * from "./PermissionDenied.js"
-export * from "./Requires.js"
-export * from "./SessionStore.js"
-export * from "./User.js"
+export { hasRequiredScope, requires } from "./Requires.js"
+export { SessionStoreError } from "./SessionStore.js"
+export { type BaseUser, SimpleUser, UnauthenticatedUser } from "./User.js"
 
 /**
  * API keys in a header, a query parameter or a cookie.

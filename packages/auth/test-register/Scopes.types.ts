@@ -7,7 +7,6 @@
  */
 import { HttpApiEndpoint, HttpServerResponse } from "@effect/platform"
 import { Effect } from "effect"
-import type { Scope } from "effect-auth"
 import {
   AuthCredentials,
   Basic,
@@ -21,6 +20,7 @@ import {
   Session
 } from "effect-auth"
 import * as Testing from "effect-auth/Testing"
+import type { Scope } from "effect-auth/User"
 import { expectTypeOf } from "vitest"
 
 // the app's scopes, declared once: a list (to check scopes that come from outside, see `grantOf`) and its type

@@ -9,7 +9,6 @@ import { Effect, Layer } from "effect"
 import type { PermissionDenied } from "effect-auth"
 import {
   AuthCredentials,
-  Authentication,
   AuthenticationMiddleware,
   Basic,
   CurrentAuthentication,
@@ -19,6 +18,7 @@ import {
   requires,
   UnauthenticatedUser
 } from "effect-auth"
+import { Authentication } from "effect-auth/CurrentUser"
 import { usersWithScopes } from "./utils/fixtures.js"
 import type { Reply } from "./utils/server.js"
 import { basic, connect, request, serve } from "./utils/server.js"

@@ -10,7 +10,6 @@ import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Equal, Fiber, Hash, Option, Runtime } from "effect"
 import {
   AuthCredentials,
-  Authentication,
   AuthenticationBackend,
   AuthenticationMiddleware,
   CurrentAuthentication,
@@ -19,6 +18,7 @@ import {
   SimpleUser,
   UnauthenticatedUser
 } from "effect-auth"
+import { Authentication } from "effect-auth/CurrentUser"
 import { request, serve } from "./utils/server.js"
 
 // every request that says `x-user: <name>` is that user; anyone else is anonymous

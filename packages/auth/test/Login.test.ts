@@ -84,7 +84,7 @@ const router = HttpRouter.empty.pipe(
   )
 )
 
-const SessionLive = Session.layer().pipe(Layer.provideMerge(SessionStore.layerMemory))
+const SessionLive = Session.layer().pipe(Layer.provideMerge(SessionStore.layerMemory()))
 const AppLive = Layer.mergeAll(SessionLive, Csrf.layer())
 const app = AuthenticationMiddleware(router)
 

@@ -100,7 +100,7 @@ describe("AuthCredentials.method", () => {
       )
       const url = yield* serve(AuthenticationMiddleware(loginRouter)).pipe(
         Effect.provide(
-          Session.layer({ secret: Redacted.make("x".repeat(32)) }).pipe(Layer.provide(SessionStore.layerMemory))
+          Session.layer({ secret: Redacted.make("x".repeat(32)) }).pipe(Layer.provide(SessionStore.layerMemory()))
         )
       )
       const login = yield* request(`${url}/login`, { method: "POST" })

@@ -1,6 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Equal } from "effect"
-import { AuthCredentials, isBaseUser, SimpleUser, UnauthenticatedUser } from "effect-auth"
+import { AuthCredentials, SimpleUser, UnauthenticatedUser } from "effect-auth"
+import { isBaseUser } from "effect-auth/User"
 
 describe("users and credentials", () => {
   it("SimpleUser: authenticated, named by its username; make is new", () => {

@@ -1,9 +1,7 @@
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Equal, Exit, Hash, Option } from "effect"
-import type { RequestUser } from "effect-auth"
 import {
   AuthCredentials,
-  Authentication,
   CurrentAuthentication,
   hasRequiredScope,
   Policy,
@@ -11,8 +9,17 @@ import {
   SimpleUser,
   UnauthenticatedUser
 } from "effect-auth"
+import { Authentication } from "effect-auth/CurrentUser"
+import type { RequestUser } from "effect-auth/User"
 import * as fc from "effect/FastCheck"
-import { allOfScopes, scopesOf } from "../src/internal/policy.js"
+import {
+  allOfScopes,
+  alternatives,
+  anonymous,
+  expressible,
+  hasChecks,
+  scopesOf
+} from "../src/internal/policyAnalysis.js"
 
 const alphabet = ["read", "write", "admin", "Admin", "a b"] as const
 const scopeArb = fc.constantFrom(...alphabet)
@@ -270,6 +277,41 @@ describe("internal: scopesOf and allOfScopes", () => {
     if (scopes !== undefined) {
       assert.strictEqual(hasRequiredScope(credentials, scopes), passes(policy, user, credentials))
     }
+  })
+})
+
+describe("internal: the anonymous verdict, the OpenAPI alternatives and the checks", () => {
+  it.prop("the anonymous verdict of a pure policy is exact", [policyArb], ([policy]) => {
+    const verdict = anonymous(policy)
+    assert.notStrictEqual(verdict, "unknown")
+    assert.strictEqual(verdict === "pass", passes(policy, new UnauthenticatedUser(), new AuthCredentials()))
+  })
+
+  it("a check or a method leaves the anonymous verdict open, unless the rest decides it", () => {
+    const check = Policy.check("c", Effect.succeed(true))
+    assert.strictEqual(anonymous(check), "unknown")
+    assert.strictEqual(anonymous(Policy.not(Policy.method("basic"))), "unknown")
+    assert.strictEqual(anonymous(Policy.all(Policy.scope("read"), check)), "fail")
+    assert.strictEqual(anonymous(Policy.any(Policy.not(Policy.scope("read")), check)), "pass")
+  })
+
+  it.prop(
+    "an expressible policy passes an authenticated user exactly when one alternative's scopes are held",
+    [policyArb, credentialsArb],
+    ([policy, credentials]) => {
+      const ways = alternatives(policy)
+      if (!expressible(policy) || ways === undefined) return
+      assert.strictEqual(
+        passes(policy, new SimpleUser("alice"), credentials),
+        ways.some((scopes) => scopes.every((scope) => credentials.has(scope)))
+      )
+    }
+  )
+
+  it.prop("hasChecks finds a check wherever it is", [policyArb], ([policy]) => {
+    const check = Policy.check("c", Effect.succeed(true))
+    assert.isFalse(hasChecks(policy))
+    assert.isTrue(hasChecks(Policy.any(policy, Policy.not(check))))
   })
 })
 

@@ -2,6 +2,14 @@
  * Behind a proxy: the client's address and scheme come from the forwarding headers of trusted peers only. Real
  * servers on 127.0.0.1, with clients bound to other loopback addresses (127.0.0.2 is a peer that is not trusted).
  */
+import {
+  canonicalAddress,
+  canonicalNode,
+  fromForwarded,
+  fromXForwarded,
+  makeTrust,
+  parseForwarded
+} from "@effect-auth/core/Forwarded"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Layer, Option, Redacted } from "effect"
@@ -10,14 +18,6 @@ import * as ProxyHeaders from "effect-auth/ProxyHeaders"
 import { ThrottleStore } from "effect-auth/Throttle"
 import * as FastCheck from "effect/FastCheck"
 import { isIP } from "node:net"
-import {
-  canonicalAddress,
-  canonicalNode,
-  fromForwarded,
-  fromXForwarded,
-  makeTrust,
-  parseForwarded
-} from "../src/internal/forwarded.js"
 import { requestFrom } from "./utils/from.js"
 import { basic, serve } from "./utils/server.js"
 

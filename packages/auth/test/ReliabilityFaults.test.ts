@@ -17,11 +17,11 @@ import {
   InvalidCredentials,
   ServiceUnavailable,
   Session,
-  SessionStore,
   SessionStoreError,
   SimpleUser
 } from "effect-auth"
-import type { Authenticate, SessionStoreService } from "effect-auth"
+import type { Authenticate } from "effect-auth/AuthenticationBackend"
+import { SessionStore } from "effect-auth/SessionStore"
 import { get, keepAliveAgent, send } from "./utils/reliability.js"
 import { serve } from "./utils/server.js"
 
@@ -168,7 +168,7 @@ const sessionHeaders = (token: string) => ({ cookie: `session=${token}` })
 const flakyStore = Effect.gen(function*() {
   const inner = yield* SessionStore.makeMemory()
   let mode: "up" | "fail" | "die" | "hang" = "up"
-  const store: SessionStoreService = {
+  const store: SessionStore.Service = {
     ...inner,
     authenticate: (token) =>
       Effect.suspend(() =>
@@ -190,7 +190,7 @@ const flakyStore = Effect.gen(function*() {
   return { store, token: Redacted.value(token), setMode: (next: typeof mode) => (mode = next) }
 })
 
-const serveSessions = (store: SessionStoreService, timeout?: Duration.DurationInput) =>
+const serveSessions = (store: SessionStore.Service, timeout?: Duration.DurationInput) =>
   serve(
     timeout === undefined ? AuthenticationMiddleware(whoami) : AuthenticationMiddleware.make({ timeout })(whoami)
   ).pipe(

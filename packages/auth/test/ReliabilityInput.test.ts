@@ -18,11 +18,11 @@ import {
   CurrentUser,
   Password,
   Session,
-  SessionStore,
   SimpleUser
 } from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
 import * as Login from "effect-auth/Login"
+import { SessionStore } from "effect-auth/SessionStore"
 import type { KeptReply } from "./utils/reliability.js"
 import { heapAfterGc, send } from "./utils/reliability.js"
 import { serve } from "./utils/server.js"

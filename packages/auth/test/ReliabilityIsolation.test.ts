@@ -19,9 +19,9 @@ import {
   CurrentUser,
   Password,
   Session,
-  SessionStore,
   SimpleUser
 } from "effect-auth"
+import { SessionStore } from "effect-auth/SessionStore"
 import type { KeptReply } from "./utils/reliability.js"
 import { get, interleaved, keepAliveAgent, userNames } from "./utils/reliability.js"
 import { serve } from "./utils/server.js"

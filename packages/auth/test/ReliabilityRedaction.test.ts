@@ -21,10 +21,10 @@ import {
   Password,
   ServiceUnavailable,
   Session,
-  SessionStore,
   SimpleUser
 } from "effect-auth"
 import * as Login from "effect-auth/Login"
+import { SessionStore } from "effect-auth/SessionStore"
 import { send } from "./utils/reliability.js"
 import { serve } from "./utils/server.js"
 

@@ -4,7 +4,6 @@ import type { Layer } from "effect"
 import { Effect, Exit, Redacted } from "effect"
 import {
   AuthCredentials,
-  Authentication,
   AuthenticationBackend,
   AuthenticationMiddleware,
   Basic,
@@ -21,6 +20,7 @@ import {
   SimpleUser,
   UnauthenticatedUser
 } from "effect-auth"
+import { Authentication } from "effect-auth/CurrentUser"
 import { usersWithScopes } from "./utils/fixtures.js"
 import { basic, connect, request, serve } from "./utils/server.js"
 

@@ -198,14 +198,14 @@ describe("Session.make options", () => {
       assert.strictEqual(service.cookieName, "session")
       assert.deepStrictEqual(service.backend.challenges, [])
       assert.strictEqual((yield* Session.make({ secret, cookieName: "sid" })).cookieName, "sid")
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 })
 
 describe("Session.layerConfig", () => {
   const withConfig = (entries: ReadonlyArray<readonly [string, string]>) =>
     Effect.withConfigProvider(ConfigProvider.fromMap(new Map(entries)))
   const build = Layer.build(
-    Session.layerConfig({ maxAge: "1 hour" }).pipe(Layer.provideMerge(SessionStore.layerMemory))
+    Session.layerConfig({ maxAge: "1 hour" }).pipe(Layer.provideMerge(SessionStore.layerMemory()))
   )
 
   it.scoped("reads SESSION_SECRET; a comma-separated list rotates keys, newest first", () =>
@@ -261,7 +261,7 @@ const newSession = (userId: string, idleTimeout = 60_000, absoluteTimeout = 600_
   absoluteTimeout
 })
 
-describe("SessionStore.layerMemory", () => {
+describe("SessionStore.layerMemory()", () => {
   it.effect("creates, authenticates, lists and revokes sessions", () =>
     Effect.gen(function*() {
       const store = yield* SessionStore
@@ -285,7 +285,7 @@ describe("SessionStore.layerMemory", () => {
       yield* store.revoke(created.id)
       assert.isTrue(Option.isNone(yield* store.authenticate(Redacted.value(token))))
       yield* store.revoke("never there")
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 
   it.effect("revokeUser revokes every session of the user but `except`, and no one else's", () =>
     Effect.gen(function*() {
@@ -300,7 +300,7 @@ describe("SessionStore.layerMemory", () => {
       assert.deepStrictEqual(yield* Effect.all([live(a1), live(a2), live(a3), live(b1)]), [false, true, false, true])
       yield* store.revokeUser("alice")
       assert.deepStrictEqual(yield* Effect.all([live(a2), live(b1)]), [false, true])
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 
   it.effect("the idle expiry slides, written once per touch interval; the absolute one does not", () =>
     Effect.gen(function*() {
@@ -321,12 +321,12 @@ describe("SessionStore.layerMemory", () => {
       const [idle] = yield* store.create(newSession("bob", 60_000, 100_000))
       yield* TestClock.adjust("60 seconds")
       assert.isTrue(Option.isNone(yield* store.authenticate(Redacted.value(idle))), "idle for 60 s")
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 
   it.effect("each build of the layer is a new store", () =>
     Effect.gen(function*() {
-      const a = yield* Effect.provide(SessionStore, SessionStore.layerMemory)
-      const b = yield* Effect.provide(SessionStore, SessionStore.layerMemory)
+      const a = yield* Effect.provide(SessionStore, SessionStore.layerMemory())
+      const b = yield* Effect.provide(SessionStore, SessionStore.layerMemory())
       const [token] = yield* a.create(newSession("alice"))
       assert.isTrue(Option.isNone(yield* b.authenticate(Redacted.value(token))))
     }))
@@ -736,7 +736,7 @@ describe("Session.layer / Session.make / Session.Session", () => {
         withCookie(undefined),
         Effect.provide(Session.layer({ secret }))
       )
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 
   it.effect("a login with a cookie it cannot open (only the public id) revokes nothing", () =>
     Effect.gen(function*() {
@@ -749,5 +749,5 @@ describe("Session.layer / Session.make / Session.Session", () => {
       )
       yield* service.logout(HttpServerResponse.empty()).pipe(withCookie(`${victim.id}.${newToken().slice(23)}`))
       assert.isTrue(Option.isSome(yield* store.authenticate(Redacted.value(token))))
-    }).pipe(Effect.provide(SessionStore.layerMemory)))
+    }).pipe(Effect.provide(SessionStore.layerMemory())))
 })

@@ -1,6 +1,6 @@
 /**
  * Property tests of the session cookie backend through a real server (one per property, a `Session.make` backend on
- * `SessionStore.layerMemory`): whatever a client puts in its `Cookie` header, only the genuine cookie of a live
+ * `SessionStore.layerMemory()`): whatever a client puts in its `Cookie` header, only the genuine cookie of a live
  * session is signed in (a known id with another secret too); anything else is anonymous (200 on an open route, 403 on a guarded one), never a 400 or a
  * 500, and no response echoes the cookie or sets one.
  */
@@ -127,7 +127,7 @@ const fuzz = (arbitrary: (cookies: Cookies) => FastCheck.Arbitrary<Sent>) =>
       )
     )
     return { seen, signedIn }
-  }).pipe(Effect.provide(Layer.provideMerge(SessionLive, SessionStore.layerMemory)))
+  }).pipe(Effect.provide(Layer.provideMerge(SessionLive, SessionStore.layerMemory())))
 
 /** The session cookie among others, or alone. */
 const inHeader = (path: string, value: string, around: boolean): Sent => ({

@@ -34,7 +34,7 @@ const router = sockets.pipe(
 )
 
 const SessionLive = Session.layer({ secret: Redacted.make("a session secret of 32 bytes or more") }).pipe(
-  Layer.provide(SessionStore.layerMemory)
+  Layer.provide(SessionStore.layerMemory())
 )
 
 const hostOf = (url: string) => new URL(url).host

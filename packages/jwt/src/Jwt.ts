@@ -6,8 +6,10 @@
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import type { AuthCredentials, Authenticate, RejectedCredentials, User } from "effect-auth"
+import type { AuthCredentials, RejectedCredentials } from "effect-auth"
 import { AuthenticationBackend, Bearer } from "effect-auth"
+import type { Authenticate } from "effect-auth/AuthenticationBackend"
+import type { User } from "effect-auth/User"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -16,7 +18,7 @@ import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { CryptoKey, JWK, KeyObject } from "jose"
-import { Buffer } from "node:buffer"
+import { isCanonicalJws } from "./internal/compact.js"
 import * as config from "./internal/config.js"
 import { invalidToken } from "./internal/errors.js"
 import * as jwks from "./internal/jwks.js"
@@ -116,12 +118,12 @@ export type PublicKeyOptions<A, I> = ClaimsOptions<A, I> & {
 }
 
 /**
- * A backend whose key is known at start-up.
+ * The options of a backend whose key is known at start-up (see {@link layer}).
  *
  * @since 0.1.0
  * @category models
  */
-export type LocalKeyOptions<A, I> = SecretKeyOptions<A, I> | PublicKeyOptions<A, I>
+export type Options<A, I> = SecretKeyOptions<A, I> | PublicKeyOptions<A, I>
 
 /**
  * A backend that checks tokens with the keys of a JSON Web Key Set fetched from `jwksUrl` (with the `HttpClient`).
@@ -132,28 +134,12 @@ export type LocalKeyOptions<A, I> = SecretKeyOptions<A, I> | PublicKeyOptions<A,
  * @since 0.1.0
  * @category models
  */
-export type RemoteKeySetOptions<A, I> = ClaimsOptions<A, I> & {
+export type JwksOptions<A, I> = ClaimsOptions<A, I> & {
   readonly algorithms: Algorithms<AsymmetricAlgorithm>
   readonly jwksUrl: string
   readonly cacheMaxAge?: Duration.DurationInput | undefined
   readonly cooldown?: Duration.DurationInput | undefined
 }
-
-/**
- * The options of a backend whose key is known at start-up (see {@link layer}).
- *
- * @since 0.1.0
- * @category models
- */
-export type Options<A, I> = LocalKeyOptions<A, I>
-
-/**
- * The options of a backend that fetches its keys from a JWKS URL (see {@link layerJwks}).
- *
- * @since 0.2.0
- * @category models
- */
-export type JwksOptions<A, I> = RemoteKeySetOptions<A, I>
 
 /**
  * Checks one token: its signature, algorithm, `exp`/`nbf` (against the `Clock`), `iss`, `aud`, and its claims.
@@ -165,17 +151,6 @@ export type JwksOptions<A, I> = RemoteKeySetOptions<A, I>
  * @category models
  */
 export type Verify = verify.Verify
-
-const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
-
-// A compact JWS whose signature is written canonically: base64url leaves some low bits of the last character unused
-// and decoders ignore them, so without this check one token would have several spellings (4 for HS256, 16 for
-// RS256), and a denylist keyed on the token text could be walked around.
-const isCanonicalJws = (token: string): boolean => {
-  if (!compactJws.test(token)) return false
-  const signature = token.slice(token.lastIndexOf(".") + 1)
-  return Buffer.from(signature, "base64url").toString("base64url") === signature
-}
 
 /**
  * Reads an `Authorization` header value: `None` when there is none or it names another scheme (another backend
@@ -203,7 +178,7 @@ export const parse = (
  * @since 0.1.0
  * @category constructors
  */
-export const verifier = <A, I>(options: LocalKeyOptions<A, I>): Verify => {
+export const verifier = <A, I>(options: Options<A, I>): Verify => {
   const settings = options as unknown as verify.VerifyOptions<A, I>
   config.checkClockTolerance(settings.clockTolerance)
   return verify.make(settings, { _tag: "Key", key: config.localKey(options) })
@@ -217,7 +192,7 @@ export const verifier = <A, I>(options: LocalKeyOptions<A, I>): Verify => {
  * @category constructors
  */
 export const verifierJwks = <A, I>(
-  options: RemoteKeySetOptions<A, I>
+  options: JwksOptions<A, I>
 ): Effect.Effect<Verify, never, HttpClient.HttpClient> => {
   const settings = options as unknown as verify.VerifyOptions<A, I>
   config.checkClockTolerance(settings.clockTolerance)
@@ -245,17 +220,16 @@ const fromVerify = (check: Verify): AuthenticationBackend.Service =>
  * @since 0.2.0
  * @category constructors
  */
-export const make = <A, I>(options: LocalKeyOptions<A, I>): AuthenticationBackend.Service =>
-  fromVerify(verifier(options))
+export const make = <A, I>(options: Options<A, I>): AuthenticationBackend.Service => fromVerify(verifier(options))
 
 /**
- * A JWT backend with the keys of a JWKS URL (see {@link RemoteKeySetOptions}), built once with its key set cache.
+ * A JWT backend with the keys of a JWKS URL (see {@link JwksOptions}), built once with its key set cache.
  *
  * @since 0.2.0
  * @category constructors
  */
 export const makeJwks = <A, I>(
-  options: RemoteKeySetOptions<A, I>
+  options: JwksOptions<A, I>
 ): Effect.Effect<AuthenticationBackend.Service, never, HttpClient.HttpClient> =>
   Effect.map(verifierJwks(options), fromVerify)
 
@@ -285,7 +259,7 @@ export const makeJwks = <A, I>(
  * @since 0.1.0
  * @category layers
  */
-export const layer = <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<AuthenticationBackend> =>
+export const layer = <A, I>(options: Options<A, I>): Layer.Layer<AuthenticationBackend> =>
   Layer.succeed(AuthenticationBackend, make(options))
 
 /**
@@ -316,6 +290,6 @@ export const layer = <A, I>(options: LocalKeyOptions<A, I>): Layer.Layer<Authent
  * @category layers
  */
 export const layerJwks = <A, I>(
-  options: RemoteKeySetOptions<A, I>
+  options: JwksOptions<A, I>
 ): Layer.Layer<AuthenticationBackend, never, HttpClient.HttpClient> =>
   Layer.effect(AuthenticationBackend, makeJwks(options))

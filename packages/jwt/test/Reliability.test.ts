@@ -14,7 +14,9 @@ import { AuthenticationMiddleware, CurrentCredentials, CurrentUser, hasRequiredS
 import type { JWK } from "jose"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import type { Server } from "node:http"
-import { Agent, createServer, request as httpRequest } from "node:http"
+import { createServer } from "node:http"
+import type { KeptReply } from "../../auth/test/utils/reliability.js"
+import { get as getOver, keepAliveAgent, send, userNames } from "../../auth/test/utils/reliability.js"
 import { AppUser } from "./fixtures.js"
 import { serve } from "./utils.js"
 
@@ -29,29 +31,8 @@ const sign = (payload: Record<string, unknown>, key: CryptoKey | Uint8Array, hea
 
 const hmacKey = new TextEncoder().encode(Redacted.value(secret))
 
-interface Reply {
-  readonly status: number
-  readonly headers: Readonly<Record<string, string | ReadonlyArray<string> | undefined>>
-  readonly body: string
-}
-
-/** A GET with `node:http` (headers of any size), over `agent` or a new connection; a broken connection is a defect. */
-const get = (url: string, headers: Record<string, string> = {}, agent: Agent | false = false) =>
-  Effect.async<Reply>((resume) => {
-    const outgoing = httpRequest(url, { headers, agent }, (response) => {
-      const chunks: Array<Buffer> = []
-      response.on("data", (chunk: Buffer) => chunks.push(chunk))
-      response.on("end", () =>
-        resume(Effect.succeed({
-          status: response.statusCode ?? 0,
-          headers: response.headers,
-          body: Buffer.concat(chunks).toString("utf8")
-        })))
-    })
-    outgoing.on("error", (error) => resume(Effect.die(error)))
-    outgoing.end()
-    return Effect.sync(() => outgoing.destroy())
-  })
+/** A GET with `node:http` (headers of any size) on a new connection; a broken connection is a defect. */
+const get = (url: string, headers: Record<string, string> = {}) => Effect.orDie(send(url, { headers }))
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` })
 
@@ -96,16 +77,13 @@ describe("JWT HS256 under load", () => {
     "2,000 requests from 200 users over 50 keep-alive connections: each names its own user",
     () =>
       Effect.gen(function*() {
-        const users = Array.from({ length: 200 }, (_, i) => `user-${String(i).padStart(3, "0")}`)
+        const users = userNames(200)
         const tokens = yield* Effect.forEach(
           users,
           (user) => sign({ sub: user, name: user, scope: `authenticated as:${user}` }, hmacKey, {})
         )
         const url = yield* serve(app).pipe(Effect.provide(hs256))
-        const agent = yield* Effect.acquireRelease(
-          Effect.sync(() => new Agent({ keepAlive: true, maxSockets: 50 })),
-          (agent) => Effect.sync(() => agent.destroy())
-        )
+        const agent = yield* keepAliveAgent(50)
         const paths = ["/", "/fork", "/forEach"]
         const wrong: Array<string> = []
         yield* Effect.forEach(Array.from({ length: 2_000 }, (_, i) => i), (i) => {
@@ -113,7 +91,7 @@ describe("JWT HS256 under load", () => {
           // one in ten anonymous
           const anonymous = i % 10 === 9
           return Effect.map(
-            get(`${url}${paths[i % paths.length]}`, anonymous ? {} : bearer(tokens[n]!), agent),
+            getOver(agent, `${url}${paths[i % paths.length]}`, anonymous ? {} : bearer(tokens[n]!)),
             (reply) => {
               const expected = anonymous ? "/" : `${users[n]}/authenticated,as:${users[n]}`
               if (reply.status !== 200 || reply.body !== expected) wrong.push(`${i}: ${reply.status} ${reply.body}`)
@@ -220,7 +198,7 @@ const servesOn = (url: string) =>
     assert.strictEqual((yield* get(url, bearer("a.b.c"))).status, 401)
   })
 
-const assertUnavailable = (reply: Reply, retryAfter: string, label: string) => {
+const assertUnavailable = (reply: KeptReply, retryAfter: string, label: string) => {
   assert.deepStrictEqual([reply.status, reply.body, reply.headers["retry-after"]], [
     503,
     "Service Unavailable",

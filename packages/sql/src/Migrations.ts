@@ -3,44 +3,21 @@
  *
  * @since 0.2.0
  */
+import * as SqlSchema from "@effect-auth/core/SqlSchema"
 import * as Migrator from "@effect/sql/Migrator"
 import * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
 import * as Effect from "effect/Effect"
 import * as Schedule from "effect/Schedule"
 
-// one portable schema for SQLite and PostgreSQL: TEXT and BIGINT only; times are epoch milliseconds from Effect's
-// Clock (so TestClock drives them), booleans 0/1, scopes a JSON array
-const initial = Effect.gen(function*() {
-  const sql = yield* SqlClient.SqlClient
-  yield* sql`CREATE TABLE effect_auth_users (
-    id TEXT PRIMARY KEY,
-    username TEXT NOT NULL,
-    username_key TEXT NOT NULL UNIQUE,
-    password_hash TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    disabled INTEGER NOT NULL DEFAULT 0,
-    created_at BIGINT NOT NULL,
-    updated_at BIGINT NOT NULL
-  )`
-  yield* sql`CREATE TABLE effect_auth_sessions (
-    id TEXT PRIMARY KEY,
-    secret_hash TEXT NOT NULL,
-    user_id TEXT NOT NULL,
-    scopes TEXT NOT NULL,
-    created_at BIGINT NOT NULL,
-    last_seen_at BIGINT NOT NULL,
-    idle_timeout BIGINT NOT NULL,
-    expires_at BIGINT NOT NULL
-  )`
-  yield* sql`CREATE INDEX effect_auth_sessions_user ON effect_auth_sessions (user_id)`
-  yield* sql`CREATE INDEX effect_auth_sessions_expires ON effect_auth_sessions (expires_at)`
-  yield* sql`CREATE TABLE effect_auth_throttle (
-    key TEXT PRIMARY KEY,
-    count INTEGER NOT NULL,
-    reset_at BIGINT NOT NULL
-  )`
-})
+// the statements are core's (`SqlSchema`), per dialect; a migration is one Effect that runs its dialect's, in order
+const migration = (id: number) =>
+  Effect.gen(function*() {
+    const sql = yield* SqlClient.SqlClient
+    const dialect = sql.onDialectOrElse({ pg: () => "pg" as const, orElse: () => "sqlite" as const })
+    const statements = SqlSchema.migrations[dialect].find((migration) => migration.id === id)!.statements
+    for (const statement of statements) yield* sql.unsafe(statement)
+  })
 
 /**
  * The migrations, for `Migrator.make`: applied in order, each once, recorded in `effect_auth_migrations` (a table
@@ -49,7 +26,9 @@ const initial = Effect.gen(function*() {
  * @since 0.2.0
  * @category migrations
  */
-export const loader: Migrator.Loader = Migrator.fromRecord({ "1_initial": initial })
+export const loader: Migrator.Loader = Migrator.fromRecord(
+  Object.fromEntries(SqlSchema.migrations.sqlite.map(({ id, name }) => [`${id}_${name}`, migration(id)]))
+)
 
 /**
  * The table the migrations are recorded in.
@@ -57,7 +36,7 @@ export const loader: Migrator.Loader = Migrator.fromRecord({ "1_initial": initia
  * @since 0.2.0
  * @category migrations
  */
-export const table = "effect_auth_migrations"
+export const table = SqlSchema.table
 
 /**
  * Runs the migrations not applied yet. Instances starting together may race: the loser of the race finds them

@@ -6,7 +6,7 @@
  * @since 0.2.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import type { SessionStoreService, StoredSession } from "effect-auth/SessionStore"
+import type { StoredSession } from "effect-auth/SessionStore"
 import { SessionStore, SessionStoreError } from "effect-auth/SessionStore"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -36,14 +36,22 @@ export interface Invalidation {
 export interface Options {
   /** How instances invalidate each other's caches; without it, nothing is cached and every request reads the row. */
   readonly invalidation?: Invalidation | undefined
-  /** Sessions kept in memory at most (10,000 unless given; about 1 KB each). */
+  /**
+   * The cache the invalidation's subscriber reaches: made by {@link makeCache} and given to the subscriber first,
+   * then here. A new one is made unless given.
+   *
+   * @since 0.3.0
+   */
+  readonly cache?: Cache | undefined
+  /** Sessions kept in memory at most, when the cache is made here (10,000 unless given; about 1 KB each). */
   readonly cacheSize?: number | undefined
   /** How often, at most, a `create` also deletes the rows of sessions no longer live (once a minute unless given). */
   readonly sweepIntervalMillis?: number | undefined
 }
 
 /**
- * A cache that invalidation messages reach: what `make` hands to the subscriber of {@link Invalidation}.
+ * The sessions an instance keeps in memory, which invalidation messages reach: made by {@link makeCache}, given to
+ * the subscriber of {@link Invalidation} and to {@link make}.
  *
  * @since 0.2.0
  * @category models
@@ -69,6 +77,25 @@ interface Entry {
   session: StoredSession
 }
 
+class SessionCache implements Cache {
+  // insertion order is recency of the last database read: the first entry is the one read longest ago
+  readonly entries = new Map<string, Entry>()
+  // counts invalidations: a row read from the database is cached only if none arrived while it was read, or a
+  // revocation published meanwhile could be overwritten by the older row
+  generation = 0
+  constructor(readonly size: number) {}
+  readonly invalidate = (message: string): void => {
+    this.generation++
+    if (message.startsWith("s:")) this.entries.delete(message.slice(2))
+    else if (message.startsWith("u:")) {
+      const userId = message.slice(2)
+      for (const [id, entry] of this.entries) {
+        if (entry.session.userId === userId) this.entries.delete(id)
+      }
+    } else this.entries.clear()
+  }
+}
+
 // PostgreSQL's BIGINT comes back as a string (pg does not guess how to fit 64 bits); SQLite's as a number
 const toSession = (row: Row): StoredSession => ({
   id: row.id,
@@ -86,36 +113,33 @@ const storeError = (message: string) => (cause: unknown) => new SessionStoreErro
 const defaultCacheSize = 10_000
 
 /**
- * The store over the `SqlClient` in context, on the tables of `Migrations`, and the cache for an invalidation
- * subscriber to reach.
+ * A cache of at most `cacheSize` sessions (10,000 unless given), for an invalidation subscriber to reach and then
+ * for {@link make}: made first, so that each is given what it needs and nothing is wired afterwards.
+ *
+ * @since 0.3.0
+ * @category constructors
+ */
+export const makeCache = (options?: { readonly cacheSize?: number | undefined }): Effect.Effect<Cache> =>
+  Effect.sync(() => new SessionCache(options?.cacheSize ?? defaultCacheSize))
+
+/**
+ * The store over the `SqlClient` in context, on the tables of `Migrations`; with `invalidation`, sessions are kept
+ * in `cache` (see {@link makeCache}).
  *
  * @since 0.2.0
  * @category constructors
  */
-export const makeWithCache = (
-  options: Options = {}
-): Effect.Effect<readonly [SessionStoreService, Cache], never, SqlClient.SqlClient> =>
+export const make = (options: Options = {}): Effect.Effect<SessionStore.Service, never, SqlClient.SqlClient> =>
   Effect.map(SqlClient.SqlClient, (sql) => {
     const invalidation = options.invalidation
-    const cacheSize = options.cacheSize ?? defaultCacheSize
-    const sweepInterval = options.sweepIntervalMillis ?? 60_000
-    // insertion order is recency of the last database read: the first entry is the one read longest ago
-    const cache = new Map<string, Entry>()
-    // counts invalidations: a row read from the database is cached only if none arrived while it was read, or a
-    // revocation published meanwhile could be overwritten by the older row
-    let generation = 0
-    let lastSweep = -Infinity
-
-    const invalidate = (message: string): void => {
-      generation++
-      if (message.startsWith("s:")) cache.delete(message.slice(2))
-      else if (message.startsWith("u:")) {
-        const userId = message.slice(2)
-        for (const [id, entry] of cache) {
-          if (entry.session.userId === userId) cache.delete(id)
-        }
-      } else cache.clear()
+    const given = options.cache
+    if (given !== undefined && !(given instanceof SessionCache)) {
+      throw new TypeError("SqlSessionStore.make: `cache` must be made by `SqlSessionStore.makeCache`")
     }
+    const sessionCache = given ?? new SessionCache(options.cacheSize ?? defaultCacheSize)
+    const { entries: cache, invalidate } = sessionCache
+    const sweepInterval = options.sweepIntervalMillis ?? 60_000
+    let lastSweep = -Infinity
     const publish = (message: string): Effect.Effect<void, SessionStoreError> =>
       invalidation === undefined ? Effect.void : invalidation.publish(message)
     // a revocation and its message are one transaction: the message is sent at the commit, and a failure between
@@ -128,16 +152,16 @@ export const makeWithCache = (
 
     const read = (id: string, secret: string, now: number) =>
       Effect.gen(function*() {
-        const before = generation
+        const before = sessionCache.generation
         const rows = yield* sql<Row>`SELECT * FROM effect_auth_sessions WHERE id = ${id}`
         const row = rows[0]
         if (row === undefined || !SessionStore.secretMatches(secret, row.secret_hash)) return Option.none()
         const session = toSession(row)
         if (!SessionStore.isLive(session, now)) return Option.none()
         const entry: Entry = { hash: row.secret_hash, session }
-        if (invalidation !== undefined && invalidation.live() && before === generation) {
+        if (invalidation !== undefined && invalidation.live() && before === sessionCache.generation) {
           cache.set(id, entry)
-          if (cache.size > cacheSize) cache.delete(cache.keys().next().value!)
+          if (cache.size > sessionCache.size) cache.delete(cache.keys().next().value!)
         }
         return Option.some(entry)
       })
@@ -154,7 +178,7 @@ export const makeWithCache = (
         return Option.some(entry.session)
       })
 
-    const service: SessionStoreService = {
+    const service: SessionStore.Service = {
       create: (input) =>
         Effect.gen(function*() {
           SessionStore.checkLifetimes(input.idleTimeout, input.absoluteTimeout)
@@ -227,14 +251,5 @@ export const makeWithCache = (
           return rows.map(toSession)
         }).pipe(Effect.mapError(storeError("could not list sessions")))
     }
-    return [service, { invalidate }] as const
+    return service
   })
-
-/**
- * The store over the `SqlClient` in context, on the tables of `Migrations` (see {@link makeWithCache}).
- *
- * @since 0.2.0
- * @category constructors
- */
-export const make = (options: Options = {}): Effect.Effect<SessionStoreService, never, SqlClient.SqlClient> =>
-  Effect.map(makeWithCache(options), ([service]) => service)

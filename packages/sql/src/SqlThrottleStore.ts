@@ -5,9 +5,8 @@
  * @since 0.2.0
  */
 import * as SqlClient from "@effect/sql/SqlClient"
-import { ServiceUnavailable } from "effect-auth"
-import type { Count } from "effect-auth/Throttle"
-import { ThrottleStore } from "effect-auth/Throttle"
+import type { Count, ThrottleStore } from "effect-auth/Throttle"
+import { ThrottleStoreError } from "effect-auth/Throttle"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
@@ -19,12 +18,9 @@ interface Row {
 
 const none: Count = { count: 0, resetAt: 0 }
 
-// a database that cannot count is a server fault: 503, never a refusal of the credentials
-const unavailable = (reason: string) => (cause: unknown) =>
-  Effect.zipRight(
-    Effect.logError(`SqlThrottleStore: ${reason}`, cause),
-    Effect.fail(new ServiceUnavailable({ reason }))
-  )
+// a database that cannot count is a store error; the guard logs it and answers 503, never a refusal of the
+// credentials
+const unavailable = (message: string) => (cause: unknown) => Effect.fail(new ThrottleStoreError({ message, cause }))
 
 /**
  * The store over the `SqlClient` in context, on the tables of `Migrations`. A hit is one statement: the row is
@@ -34,10 +30,10 @@ const unavailable = (reason: string) => (cause: unknown) =>
  * @since 0.2.0
  * @category constructors
  */
-export const make: Effect.Effect<ThrottleStore.Service, never, SqlClient.SqlClient> = Effect.map(
-  SqlClient.SqlClient,
-  (sql) =>
-    ThrottleStore.of({
+export const make = (): Effect.Effect<ThrottleStore.Service, never, SqlClient.SqlClient> =>
+  Effect.map(
+    SqlClient.SqlClient,
+    (sql): ThrottleStore.Service => ({
       hit: (key, window) =>
         Effect.flatMap(Clock.currentTimeMillis, (now) => {
           const resetAt = now + Math.ceil(Duration.toMillis(window))
@@ -71,7 +67,7 @@ export const make: Effect.Effect<ThrottleStore.Service, never, SqlClient.SqlClie
           Effect.catchAll(unavailable("could not reset a count"))
         )
     })
-)
+  )
 
 /**
  * Deletes the rows whose window has closed (they count nothing any more): run it now and then, e.g. daily.
@@ -79,7 +75,7 @@ export const make: Effect.Effect<ThrottleStore.Service, never, SqlClient.SqlClie
  * @since 0.2.0
  * @category maintenance
  */
-export const sweep: Effect.Effect<void, ServiceUnavailable, SqlClient.SqlClient> = Effect.gen(function*() {
+export const sweep: Effect.Effect<void, ThrottleStoreError, SqlClient.SqlClient> = Effect.gen(function*() {
   const sql = yield* SqlClient.SqlClient
   const now = yield* Clock.currentTimeMillis
   yield* sql`DELETE FROM effect_auth_throttle WHERE reset_at <= ${now}`

@@ -4,19 +4,14 @@
  *
  * @since 0.2.0
  */
-import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
-import * as SqlClient from "@effect/sql/SqlClient"
 import type { BaseUser } from "effect-auth"
-import { ServiceUnavailable } from "effect-auth"
-import * as Password from "effect-auth/Password"
-import { SessionStore } from "effect-auth/SessionStore"
-import * as Clock from "effect/Clock"
+import type * as Password from "effect-auth/Password"
+import { StoreError } from "effect-auth/StoreError"
 import * as Context from "effect/Context"
 import * as Data from "effect/Data"
-import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import type * as Effect from "effect/Effect"
+import type * as Option from "effect/Option"
 import type * as Redacted from "effect/Redacted"
-import { randomUUID } from "node:crypto"
 
 /**
  * A user as stored (never its hash): `identity` is its id, what a session records and `Session`'s `toUser` is given
@@ -86,21 +81,14 @@ export class UserNotFound extends Data.TaggedError("UserNotFound")<{ readonly us
 }
 
 /**
- * The database failed (down, a query refused, or closed). Its cause never leaves the process: left unhandled in a
- * handler, it answers as `ServiceUnavailable` does (503, `Retry-After`), not with an empty 500.
+ * The database failed (down, a query refused, or closed). It carries no HTTP status: its cause never leaves the
+ * process, and left unhandled in a handler it answers as the library's edges answer a store that is down (503,
+ * `Retry-After`; see `effect-auth/StoreError`), not with an empty 500.
  *
  * @since 0.2.0
  * @category errors
  */
-export class UserStoreError extends Data.TaggedError("UserStoreError")<{
-  readonly message: string
-  readonly cause?: unknown
-}> implements HttpServerRespondable.Respondable {
-  /** @since 0.3.0 */
-  [HttpServerRespondable.symbol]() {
-    return new ServiceUnavailable({ reason: this.message, retryAfter: 1 })[HttpServerRespondable.symbol]()
-  }
-}
+export class UserStoreError extends StoreError("UserStoreError") {}
 
 /**
  * @since 0.2.0
@@ -145,180 +133,10 @@ export declare namespace UserStore {
 }
 
 /**
- * @since 0.2.0
- * @category models
- */
-export interface Options {
-  /** scrypt's cost for new hashes (see `Password.hash`); the default unless given. Lower it in tests only. */
-  readonly logN?: number | undefined
-}
-
-interface Row {
-  readonly id: string
-  readonly username: string
-  readonly password_hash: string
-  readonly scopes: string
-  readonly disabled: number | string | boolean
-  readonly created_at: number | string | bigint
-  readonly updated_at: number | string | bigint
-}
-
-const toUser = (row: Row): StoredUser =>
-  new StoredUser({
-    id: row.id,
-    username: row.username,
-    scopes: Object.freeze(JSON.parse(row.scopes) as Array<string>),
-    disabled: Number(row.disabled) === 1,
-    createdAt: Number(row.created_at),
-    updatedAt: Number(row.updated_at)
-  })
-
-// the same name typed differently (case, full-width letters, composed or not) is one name
-const keyOf = (username: string): string => username.normalize("NFKC").toLowerCase()
-
-const maxUsernameLength = 64
-// control characters (C0, DEL, C1), line and paragraph separators, and the bidi controls that make a name read
-// as another in a terminal or a log
-const refused = /[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u
-
-const checkUsername = (username: string): Effect.Effect<string, InvalidUsername> =>
-  username.length === 0 || [...username].length > maxUsernameLength || refused.test(username) ||
-    username.trim() !== username
-    ? Effect.fail(new InvalidUsername({ username }))
-    : Effect.succeed(username)
-
-const storeError = (message: string) => (cause: unknown) => new UserStoreError({ message, cause })
-
-/**
- * The users of an app.
+ * The users of an app: `SqlUserStore.make` makes the service over SQL, which `Sqlite.layer` and `Pg.layer`
+ * provide.
  *
  * @since 0.2.0
  * @category tags
  */
-export class UserStore extends Context.Tag("@effect-auth/sql/UserStore")<UserStore, UserStore.Service>() {
-  /**
-   * The store over the `SqlClient` in context, on the tables of `Migrations`, revoking sessions through the
-   * `SessionStore` in context (so that other instances hear of it).
-   *
-   * @since 0.2.0
-   * @category constructors
-   */
-  static make(options: Options = {}): Effect.Effect<UserStore.Service, never, SqlClient.SqlClient | SessionStore> {
-    return Effect.gen(function*() {
-      const sql = yield* SqlClient.SqlClient
-      const sessions = yield* SessionStore
-      const hashOptions = options.logN === undefined ? undefined : { logN: options.logN }
-      // checked against when the username is unknown, so that it takes a hash as long as a known one
-      const dummy = yield* Effect.orDie(Password.hash("not a password of anyone", hashOptions))
-
-      const findRow = (username: string) =>
-        Effect.map(
-          sql<Row>`SELECT * FROM effect_auth_users WHERE username_key = ${keyOf(username)}`,
-          (rows) => Option.fromNullable(rows[0])
-        )
-      const existing = (username: string) =>
-        Effect.flatMap(
-          findRow(username),
-          (row) => row._tag === "None" ? Effect.fail(new UserNotFound({ username })) : Effect.succeed(row.value)
-        )
-      const sqlError = <A, E, R>(message: string, effect: Effect.Effect<A, E, R>) =>
-        Effect.catchTag(
-          effect as Effect.Effect<A, E | { readonly _tag: "SqlError" }, R>,
-          "SqlError",
-          (cause) => Effect.fail(storeError(message)(cause))
-        ) as Effect.Effect<
-          A,
-          Exclude<E, { readonly _tag: "SqlError" }> | UserStoreError,
-          R
-        >
-      const revoke = (userId: string, keep?: string) =>
-        Effect.mapError(sessions.revokeUser(userId, keep), storeError("could not revoke the user's sessions"))
-
-      return UserStore.of({
-        add: ({ password, scopes = [], username }) =>
-          sqlError(
-            "could not add a user",
-            Effect.gen(function*() {
-              yield* checkUsername(username)
-              const passwordHash = yield* Password.hash(password, hashOptions)
-              const now = yield* Clock.currentTimeMillis
-              const user = new StoredUser({
-                id: randomUUID(),
-                username,
-                scopes: Object.freeze(Array.from(scopes)),
-                disabled: false,
-                createdAt: now,
-                updatedAt: now
-              })
-              // the unique index decides, so that two instances adding one name at once cannot both succeed
-              const inserted = yield* sql<{ readonly id: string }>`INSERT INTO effect_auth_users ${
-                sql.insert({
-                  id: user.id,
-                  username,
-                  username_key: keyOf(username),
-                  password_hash: passwordHash,
-                  scopes: JSON.stringify(user.scopes),
-                  disabled: 0,
-                  created_at: now,
-                  updated_at: now
-                })
-              } ON CONFLICT (username_key) DO NOTHING RETURNING id`
-              if (inserted.length === 0) return yield* Effect.fail(new UsernameTaken({ username }))
-              return user
-            })
-          ),
-        find: (username) => sqlError("could not find a user", Effect.map(findRow(username), Option.map(toUser))),
-        findById: (id) =>
-          sqlError(
-            "could not find a user",
-            Effect.map(sql<Row>`SELECT * FROM effect_auth_users WHERE id = ${id}`, (rows) =>
-              Option.map(Option.fromNullable(rows[0]), toUser))
-          ),
-        list: sqlError(
-          "could not list users",
-          Effect.map(sql<Row>`SELECT * FROM effect_auth_users ORDER BY username_key`, (rows) => rows.map(toUser))
-        ),
-        authenticate: (username, password) =>
-          sqlError(
-            "could not authenticate a user",
-            Effect.gen(function*() {
-              const row = yield* findRow(username)
-              const valid = yield* Password.verify(password, row._tag === "Some" ? row.value.password_hash : dummy)
-              if (!valid || row._tag === "None") return Option.none()
-              const user = toUser(row.value)
-              return user.disabled ? Option.none() : Option.some(user)
-            })
-          ),
-        setPassword: (username, password, keep) =>
-          sqlError(
-            "could not change a password",
-            Effect.gen(function*() {
-              const row = yield* existing(username)
-              const passwordHash = yield* Password.hash(password, hashOptions)
-              const now = yield* Clock.currentTimeMillis
-              // the new hash and the revocation are one transaction: no fault between them leaves the sessions
-              // opened with the old password alive
-              yield* sql.withTransaction(Effect.zipRight(
-                sql`UPDATE effect_auth_users SET password_hash = ${passwordHash}, updated_at = ${now}
-                  WHERE id = ${row.id}`,
-                revoke(row.id, keep)
-              ))
-            })
-          ),
-        setDisabled: (username, disabled) =>
-          sqlError(
-            "could not disable a user",
-            Effect.gen(function*() {
-              const row = yield* existing(username)
-              const now = yield* Clock.currentTimeMillis
-              yield* sql.withTransaction(Effect.zipRight(
-                sql`UPDATE effect_auth_users SET disabled = ${disabled ? 1 : 0}, updated_at = ${now}
-                  WHERE id = ${row.id}`,
-                disabled ? revoke(row.id) : Effect.void
-              ))
-            })
-          )
-      })
-    })
-  }
-}
+export class UserStore extends Context.Tag("@effect-auth/sql/UserStore")<UserStore, UserStore.Service>() {}

@@ -27,8 +27,15 @@ export * as SqlSessionStore from "./SqlSessionStore.js"
 export * as SqlThrottleStore from "./SqlThrottleStore.js"
 
 /**
+ * The `UserStore` in SQL.
+ *
+ * @since 0.3.0
+ */
+export * as SqlUserStore from "./SqlUserStore.js"
+
+/**
  * Users: unique usernames compared without case, scrypt hashes, scopes, disabled.
  *
  * @since 0.2.0
  */
-export * from "./UserStore.js"
+export * as UserStore from "./UserStore.js"

@@ -4,14 +4,14 @@
  * fibers; every response names its own user: the store answers each request's own row. And the stores' layer closed
  * under a running server (provided to `serve` alone): logins answer 503 and the log says why.
  */
-import { UserStore } from "@effect-auth/sql"
+import { UserStore } from "@effect-auth/sql/UserStore"
 import { HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
 import { Effect, Fiber, FiberRef, HashSet, Layer, Logger, Option, Redacted } from "effect"
 import { AuthenticationMiddleware, CurrentCredentials, CurrentUser, Session } from "effect-auth"
 import { request, serve } from "effect-auth/NodeTesting"
 import { SessionStore } from "effect-auth/SessionStore"
-import { Agent, request as httpRequest } from "node:http"
+import { get, keepAliveAgent, userNames } from "../../auth/test/utils/reliability.js"
 import { sqlite, tempFile } from "./utils/stores.js"
 
 const who = Effect.zipWith(
@@ -34,25 +34,12 @@ const app = AuthenticationMiddleware(HttpRouter.empty.pipe(
   )
 ))
 
-const get = (agent: Agent, url: string, headers: Record<string, string>) =>
-  Effect.async<{ readonly status: number; readonly body: string }>((resume) => {
-    const outgoing = httpRequest(url, { agent, headers }, (response) => {
-      let body = ""
-      response.setEncoding("utf8")
-      response.on("data", (chunk: string) => (body += chunk))
-      response.on("end", () => resume(Effect.succeed({ status: response.statusCode ?? 0, body })))
-    })
-    outgoing.on("error", (error) => resume(Effect.die(error)))
-    outgoing.end()
-    return Effect.sync(() => outgoing.destroy())
-  })
-
 describe("sessions in SQLite under load", () => {
   it.scopedLive(
     "2,000 requests from 200 users over 50 keep-alive connections: each names its own user",
     () =>
       Effect.gen(function*() {
-        const users = Array.from({ length: 200 }, (_, i) => `user-${String(i).padStart(3, "0")}`)
+        const users = userNames(200)
         const stores = sqlite(yield* tempFile)
         const context = yield* Layer.build(Layer.merge(stores, Session.layer().pipe(Layer.provide(stores))))
         const store = context.unsafeMap.get(SessionStore.key) as SessionStore["Type"]
@@ -67,10 +54,7 @@ describe("sessions in SQLite under load", () => {
             ([token]) => `session=${Redacted.value(token)}`
           ))
         const url = yield* serve(app).pipe(Effect.provide(context))
-        const agent = yield* Effect.acquireRelease(
-          Effect.sync(() => new Agent({ keepAlive: true, maxSockets: 50 })),
-          (agent) => Effect.sync(() => agent.destroy())
-        )
+        const agent = yield* keepAliveAgent(50)
         const wrong: Array<string> = []
         yield* Effect.forEach(Array.from({ length: 2_000 }, (_, i) => i), (i) => {
           const n = (i * 7919) % users.length

@@ -6,7 +6,6 @@
  */
 import { assert, describe, it } from "@effect/vitest"
 import { Context, Effect, Layer, Option, Redacted, Runtime, TestClock } from "effect"
-import type { SessionStoreService } from "effect-auth/SessionStore"
 import { SessionStore } from "effect-auth/SessionStore"
 import * as FastCheck from "effect/FastCheck"
 import { randomUUID } from "node:crypto"
@@ -31,7 +30,7 @@ interface Model {
 }
 
 interface Real {
-  readonly store: SessionStoreService
+  readonly store: SessionStore.Service
   readonly run: <A, E>(effect: Effect.Effect<A, E>) => Promise<A>
 }
 
@@ -160,7 +159,7 @@ const modelTest = <E>(layer: Layer.Layer<SessionStore, E>, numRuns: number) =>
   })
 
 describe("the session lifecycle agrees with its model", () => {
-  it.scoped("in memory", () => modelTest(SessionStore.layerMemory, 200))
+  it.scoped("in memory", () => modelTest(SessionStore.layerMemory(), 200))
 
   it.scoped("in SQLite", () => Effect.flatMap(tempFile, (filename) => modelTest(sqlite(filename), 50)))
 

@@ -1,7 +1,7 @@
 /**
  * The stores in SQLite (a file in a temporary folder): users, sessions and throttles as stored, and bad input.
  */
-import { InvalidUsername, UsernameTaken, UserNotFound, UserStore } from "@effect-auth/sql"
+import { InvalidUsername, UsernameTaken, UserNotFound, UserStore } from "@effect-auth/sql/UserStore"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
 import { Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"

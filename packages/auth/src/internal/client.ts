@@ -1,6 +1,6 @@
+import type { Proto } from "@effect-auth/core/Forwarded"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { hasProperty } from "effect/Predicate"
-import type { Proto } from "./forwarded.js"
 
 // the scheme a trusted proxy gave, per request; keyed by the request's source (Node's IncomingMessage, a web
 // Request), which every `request.modify` (a router's prefix, ProxyHeaders itself) keeps, and which a pre-response

@@ -1,4 +1,4 @@
-import * as HttpApiSchema from "@effect/platform/HttpApiSchema"
+import * as Form from "@effect-auth/core/Form"
 import * as HttpIncomingMessage from "@effect/platform/HttpIncomingMessage"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
@@ -6,35 +6,31 @@ import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
 import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Schema from "effect/Schema"
+import * as Outcome from "./outcome.js"
 
 /**
  * A form body larger than allowed: 413 `Payload Too Large`, refused from its `Content-Length` before any of it is
  * read, or as soon as a body sent without one passes the limit. The connection is closed, so that the client stops
  * sending the rest.
  */
-export class PayloadTooLarge extends Schema.TaggedError<PayloadTooLarge>("effect-auth/PayloadTooLarge")(
-  "PayloadTooLarge",
-  { maxBytes: Schema.Int },
-  HttpApiSchema.annotations({ status: 413, description: "The form is larger than allowed" })
-) implements HttpServerRespondable.Respondable {
-  static readonly status = 413 as const
-  get status(): 413 {
-    return 413
-  }
+export class PayloadTooLarge extends Outcome.make<PayloadTooLarge>("effect-auth/PayloadTooLarge")("PayloadTooLarge", {
+  status: 413,
+  description: "The form is larger than allowed",
+  fields: { maxBytes: Schema.Int },
+  body: "Payload Too Large",
+  headers: { connection: "close" },
+  decode: () => ({ maxBytes: 0 })
+}) {
   override get message(): string {
     return `Form body larger than ${this.maxBytes} bytes`
   }
-  [HttpServerRespondable.symbol]() {
-    return Effect.succeed(
-      (this as { readonly [cutShort]?: boolean })[cutShort] === true ? cutShortResponse : payloadTooLarge
-    )
+  override [HttpServerRespondable.symbol]() {
+    // `cutShort` is set on the instance by the reader that stopped the body (below), never by a constructor
+    return (this as { readonly [cutShort]?: boolean })[cutShort] === true
+      ? Effect.succeed(cutShortResponse)
+      : super[HttpServerRespondable.symbol]()
   }
 }
-
-const payloadTooLarge = HttpServerResponse.text("Payload Too Large", {
-  status: 413,
-  headers: { connection: "close" }
-})
 
 // A body cut short as it passed the limit: the platform stops it by destroying the connection, then waits for a
 // response with a body to be written to it, which never ends on a destroyed connection (the request's fiber, and
@@ -43,15 +39,8 @@ const cutShort = Symbol.for("effect-auth/PayloadTooLarge/cutShort")
 const cutShortResponse = HttpServerResponse.empty({ status: 413, headers: { connection: "close" } })
 
 /** Whether the request says its body is a URL-encoded form (`application/x-www-form-urlencoded`, any parameters). */
-export const isUrlEncoded = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  const type = request.headers["content-type"]
-  if (type === undefined) return false
-  const semicolon = type.indexOf(";")
-  return (semicolon === -1 ? type : type.slice(0, semicolon)).trim().toLowerCase() ===
-    "application/x-www-form-urlencoded"
-}
-
-const digits = /^\d+$/
+export const isUrlEncoded = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  Form.isUrlEncoded(request.headers["content-type"])
 
 /**
  * The request's URL-encoded body, read at most once per request (the platform caches the text, so the CSRF check
@@ -62,8 +51,7 @@ export const readUrlParams = (
   request: HttpServerRequest.HttpServerRequest,
   maxBytes: number
 ): Effect.Effect<URLSearchParams, PayloadTooLarge> => {
-  const length = request.headers["content-length"]
-  if (length !== undefined && (!digits.test(length) || Number(length) > maxBytes)) {
+  if (Form.declaredTooLarge(request.headers["content-length"], maxBytes)) {
     return Effect.fail(new PayloadTooLarge({ maxBytes }))
   }
   return request.text.pipe(

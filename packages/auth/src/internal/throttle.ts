@@ -1,5 +1,7 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
-import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
+import * as deviceCookie from "@effect-auth/core/DeviceCookie"
+import * as Signing from "@effect-auth/core/Signing"
+import type { Prefix } from "@effect-auth/core/ThrottleKey"
+import { addressKeys, usernameKey } from "@effect-auth/core/ThrottleKey"
 import * as Cause from "effect/Cause"
 import * as Clock from "effect/Clock"
 import * as Duration from "effect/Duration"
@@ -8,14 +10,11 @@ import * as Either from "effect/Either"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import type { KeyObject } from "node:crypto"
-import { createSecretKey, randomBytes } from "node:crypto"
 import type { ServiceUnavailable } from "../AuthenticationError.js"
 import { isAuthenticationError, TooManyRequests } from "../AuthenticationError.js"
 import type { Client, Count, DeviceCookie, Guard, Options, ThrottleStore } from "../Throttle.js"
-import { isSecureCookie } from "./client.js"
-import * as deviceCookie from "./deviceCookie.js"
-import type { Prefix } from "@effect-auth/core/ThrottleKey"
-import { addressKeys, usernameKey } from "@effect-auth/core/ThrottleKey"
+import * as cookieJar from "./cookieJar.js"
+import { storeFailure } from "./storeFailure.js"
 
 // OWASP's Authentication Cheat Sheet leaves the numbers to the app; these let a person mistype a password several
 // times, and a few people behind one NAT do so, while a guesser gets 10 tries per name per quarter hour, whatever
@@ -29,22 +28,14 @@ const defaultDevice = 10
 const defaultWindow = Duration.minutes(15)
 // a device that logs in now and then stays known; each login sets a new cookie
 const defaultMaxAge = Duration.days(90)
-// HMAC-SHA256's output: a shorter key weakens it
-const minSecretBytes = 32
 
 // the key of guards made without a secret: one per process, so that Basic's guard and a form's honour each other's
 // cookies (instances behind one site need a secret of their own)
 let processKey: KeyObject | undefined
-const keyOf = (secret: Redacted.Redacted<string> | undefined): KeyObject => {
-  if (secret === undefined) return processKey ??= createSecretKey(randomBytes(minSecretBytes))
-  const bytes = Buffer.from(Redacted.value(secret), "utf8")
-  if (bytes.length < minSecretBytes) {
-    throw new Error(
-      `Throttle: the device cookie's secret has ${bytes.length} bytes; it needs ${minSecretBytes} or more`
-    )
-  }
-  return createSecretKey(bytes)
-}
+const keyOf = (secret: Redacted.Redacted<string> | undefined): KeyObject =>
+  secret === undefined
+    ? processKey ??= Signing.randomKey()
+    : Signing.secretKey(Redacted.value(secret), "Throttle: the device cookie's secret")
 
 const positive = (name: string, n: number): number => {
   if (!Number.isInteger(n) || n < 1) throw new TypeError(`Throttle: \`${name}\` must be a positive integer`)
@@ -66,29 +57,23 @@ const refusal = (budget: Budget, count: Count, now: number) =>
 
 const makeDeviceCookie = (options: Exclude<Options["deviceCookie"], false>, now: Effect.Effect<number>) => {
   const key = keyOf(options?.secret)
-  const name = options?.cookieName ?? "device"
-  const names = { secure: `__Host-${name}`, plain: name }
   const maxAge = Duration.decode(options?.maxAge ?? defaultMaxAge)
   const maxAgeMillis = Duration.toMillis(maxAge)
   if (!(maxAgeMillis > 0) || !Number.isFinite(maxAgeMillis)) throw new TypeError("Throttle: `maxAge` must be finite")
-  const secure = options?.secure ?? "auto"
-  // the cookie is read by the login form's POST alone, a request of this site: `Strict` costs nothing
-  const base = { path: "/", httpOnly: true, sameSite: "strict", maxAge } as const
-  for (const cookieName of [names.secure, names.plain]) {
-    // throws on a name a cookie cannot have, once, here
-    HttpServerResponse.unsafeSetCookie(HttpServerResponse.empty(), cookieName, "", base)
-  }
-  const isSecure = (request: HttpServerRequest.HttpServerRequest) =>
-    secure === "auto" ? isSecureCookie(request) : secure
+  const jar = cookieJar.make({
+    owner: "Throttle",
+    name: options?.cookieName ?? "device",
+    hostPrefix: true,
+    secure: options?.secure ?? "auto",
+    // the cookie is read by the login form's POST alone, a request of this site: `Strict` costs nothing
+    sameSite: "strict",
+    path: "/",
+    maxAge
+  })
   const cookie: DeviceCookie = {
-    read: (request) => Option.fromNullable(request.cookies[isSecure(request) ? names.secure : names.plain]),
+    read: (request) => Option.fromNullable(jar.read(request)),
     set: (request, response, username) =>
-      Effect.map(now, (millis) => {
-        const value = deviceCookie.sign(key, username, millis + maxAgeMillis)
-        return isSecure(request)
-          ? HttpServerResponse.unsafeSetCookie(response, names.secure, value, { ...base, secure: true })
-          : HttpServerResponse.unsafeSetCookie(response, names.plain, value, { ...base, secure: false })
-      })
+      Effect.map(now, (millis) => jar.set(request, response, deviceCookie.sign(key, username, millis + maxAgeMillis)))
   }
   return { key, cookie }
 }
@@ -124,6 +109,8 @@ export const make = (options: Options | undefined, store: ThrottleStore.Service)
       user
     ]
   }
+  // the store's own error is logged and answered 503 here, at the edge; made once
+  const unavailable = storeFailure("ThrottleStore")
   const releaseAll = (budgets: ReadonlyArray<Budget>) =>
     Effect.forEach(budgets, (budget) => store.release(budget.key), { discard: true })
 
@@ -144,7 +131,7 @@ export const make = (options: Options | undefined, store: ThrottleStore.Service)
         const failed = counts.find(Either.isLeft)
         if (failed !== undefined) {
           yield* Effect.ignore(releaseAll(budgets.filter((_, i) => Either.isRight(counts[i]!))))
-          return yield* Effect.fail(failed.left)
+          return yield* unavailable(failed.left)
         }
         const spent = budgets.findIndex((budget, i) => Either.getOrThrow(counts[i]!).count > budget.limit)
         if (spent !== -1) {

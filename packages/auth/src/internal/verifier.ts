@@ -1,11 +1,14 @@
 import * as Clock from "effect/Clock"
 import * as Deferred from "effect/Deferred"
+import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import type * as Exit from "effect/Exit"
 import * as FiberId from "effect/FiberId"
 import * as Redacted from "effect/Redacted"
 import { createHmac, randomBytes } from "node:crypto"
+import { availableParallelism } from "node:os"
 import { ServiceUnavailable } from "../AuthenticationError.js"
+import type { VerifierOptions } from "../Password.js"
 
 /**
  * What a verifier is made of, all resolved (no defaults left).
@@ -15,6 +18,41 @@ export interface Settings {
   readonly cacheTtlMillis: number
   readonly concurrency: number
   readonly queue: number
+}
+
+// the verifier's defaults. Hashes run on libuv's thread pool (UV_THREADPOOL_SIZE, 4 unless set), which file system
+// and DNS calls share: at most one hash per core (more only slow each other down), leaving one pool thread free.
+// Two waiting per running hash: a wait of about three hash times (about 1.2 s at the default cost) at worst.
+const threadPoolSize = Number(process.env["UV_THREADPOOL_SIZE"]) || 4
+const defaultConcurrency = Math.max(1, Math.min(availableParallelism(), threadPoolSize - 1))
+const queuePerHash = 2
+// 1024 entries of about 150 bytes: a client that sends its password on every request hashes once per TTL
+const defaultCacheSize = 1024
+// the entry is tied to the stored hash, so a password change takes effect at once: the TTL only bounds how long a
+// success is remembered (a disabled account is the `verify` caller's lookup, which still runs on every request). A
+// refresh re-verifies the same pair (the same stored hash), so it cannot bring back a password the user changed
+const defaultCacheTtl = Duration.minutes(5)
+
+const count = (name: string, value: number | undefined, fallback: number, min: number): number => {
+  const n = value ?? fallback
+  if (!Number.isInteger(n) || n < min) {
+    throw new TypeError(`Password.Verifier: \`${name}\` must be an integer >= ${min}`)
+  }
+  return n
+}
+
+/**
+ * The settings of `Password.Verifier.make(options)`, defaults filled in. Throws a `TypeError` for a count that is not
+ * an integer at least its minimum (a bug in the caller: a defect where `make` runs this).
+ */
+export const settings = (options: VerifierOptions | undefined): Settings => {
+  const concurrency = count("concurrency", options?.concurrency, defaultConcurrency, 1)
+  return {
+    cacheSize: count("cacheSize", options?.cacheSize, defaultCacheSize, 0),
+    cacheTtlMillis: Duration.toMillis(Duration.decode(options?.cacheTtl ?? defaultCacheTtl)),
+    concurrency,
+    queue: count("queue", options?.queue, queuePerHash * concurrency, 0)
+  }
 }
 
 /**

@@ -15,6 +15,7 @@ import type {
 } from "effect-auth"
 import { AuthenticationMiddleware, CurrentUser, requires } from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
+import type * as Login from "effect-auth/Login"
 import { expectTypeOf } from "vitest"
 
 const readsUser = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`written by ${user.displayName}`))
@@ -32,7 +33,7 @@ describe("Csrf.middleware", () => {
     expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<
       | Csrf.CrossSiteRequest
       | Csrf.InvalidToken
-      | Csrf.PayloadTooLarge
+      | Login.PayloadTooLarge
       | HttpServerError.RouteNotFound
       | InvalidCredentials
       | RejectedCredentials

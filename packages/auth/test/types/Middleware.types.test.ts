@@ -7,7 +7,6 @@ import { describe, it } from "@effect/vitest"
 import { Effect, Layer } from "effect"
 import type {
   AuthCredentials,
-  Authentication,
   BaseUser,
   Forbidden,
   InvalidCredentials,
@@ -29,6 +28,7 @@ import {
   Policy,
   requires
 } from "effect-auth"
+import type { Authentication } from "effect-auth/CurrentUser"
 import { expectTypeOf } from "vitest"
 
 const readsUser = Effect.map(CurrentUser, (user) => HttpServerResponse.text(user.displayName))

@@ -4,7 +4,6 @@
  */
 import { HttpApiEndpoint, HttpServerResponse } from "@effect/platform"
 import { describe, it } from "@effect/vitest"
-import type { Scope } from "effect-auth"
 import {
   AuthCredentials,
   hasRequiredScope,
@@ -16,6 +15,7 @@ import {
   SimpleUser
 } from "effect-auth"
 import * as Testing from "effect-auth/Testing"
+import type { Scope } from "effect-auth/User"
 import { expectTypeOf } from "vitest"
 
 const page = HttpServerResponse.text("page")

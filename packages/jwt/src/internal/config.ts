@@ -3,7 +3,7 @@ import * as Redacted from "effect/Redacted"
 import type { KeyInput } from "jose"
 import { Buffer } from "node:buffer"
 import { createSecretKey } from "node:crypto"
-import type { AsymmetricAlgorithm, HmacAlgorithm, LocalKeyOptions, RemoteKeySetOptions } from "../Jwt.js"
+import type { AsymmetricAlgorithm, HmacAlgorithm, JwksOptions, Options } from "../Jwt.js"
 import type * as jwks from "./jwks.js"
 
 const hmac: ReadonlySet<string> = new Set<HmacAlgorithm>(["HS256", "HS384", "HS512"])
@@ -83,7 +83,7 @@ const checkSecretLength = (key: unknown, algorithms: ReadonlyArray<string>): voi
 }
 
 /** @internal */
-export const localKey = <A, I>(options: LocalKeyOptions<A, I>): KeyInput => {
+export const localKey = <A, I>(options: Options<A, I>): KeyInput => {
   const key = options.key as unknown
   if (key === undefined || key === null) throw new TypeError("Jwt: give either `key` or `jwksUrl`")
   checkAlgorithms(
@@ -101,7 +101,7 @@ export const localKey = <A, I>(options: LocalKeyOptions<A, I>): KeyInput => {
 }
 
 /** @internal */
-export const remoteKeySet = <A, I>(options: RemoteKeySetOptions<A, I>): jwks.RemoteKeySetOptions => {
+export const remoteKeySet = <A, I>(options: JwksOptions<A, I>): jwks.RemoteKeySetOptions => {
   checkAlgorithms(options.algorithms, asymmetric, "a key set")
   let url: URL
   try {

@@ -1,10 +1,12 @@
-import type { RejectedCredentials, Scope, ServiceUnavailable, User } from "effect-auth"
+import { scopesOf } from "@effect-auth/core/JwtClaims"
+import type { RejectedCredentials, ServiceUnavailable } from "effect-auth"
 import { AuthCredentials } from "effect-auth"
+import type { Scope, User } from "effect-auth/User"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { JWSHeaderParameters, JWTPayload, JWTVerifyOptions, KeyInput } from "jose"
+import type { JWSHeaderParameters, JWTVerifyOptions, KeyInput } from "jose"
 import { decodeProtectedHeader, errors, jwtVerify } from "jose"
 import { invalidToken, tokenExpired } from "./errors.js"
 
@@ -38,20 +40,6 @@ export type KeySource =
     readonly _tag: "Lookup"
     readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<KeyInput, RejectedCredentials | ServiceUnavailable>
   }
-
-/**
- * The scopes a token grants: OAuth's `scope` (a space-separated string, RFC 8693 / RFC 9068), else `scp`
- * (an array, or a space-separated string as some issuers send it). `undefined` when the claim is malformed.
- *
- * @internal
- */
-export const scopesOf = (payload: JWTPayload): ReadonlyArray<string> | undefined => {
-  const scope = payload["scope"] !== undefined ? payload["scope"] : payload["scp"]
-  if (scope === undefined) return []
-  if (typeof scope === "string") return scope.split(" ").filter((s) => s.length > 0)
-  if (Array.isArray(scope) && scope.every((s) => typeof s === "string")) return scope
-  return undefined
-}
 
 const reasonOf = (error: unknown): string =>
   error instanceof errors.JOSEError ? error.code : error instanceof Error ? error.name : "unknown"

@@ -1,15 +1,15 @@
 import type * as Migrator from "@effect/sql/Migrator"
 import type * as SqlClient from "@effect/sql/SqlClient"
 import type { SqlError } from "@effect/sql/SqlError"
-import { ServiceUnavailable } from "effect-auth"
 import { SessionStore, SessionStoreError } from "effect-auth/SessionStore"
-import { ThrottleStore } from "effect-auth/Throttle"
+import { ThrottleStore, ThrottleStoreError } from "effect-auth/Throttle"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import type * as Scope from "effect/Scope"
 import * as Migrations from "../Migrations.js"
 import * as SqlSessionStore from "../SqlSessionStore.js"
 import * as SqlThrottleStore from "../SqlThrottleStore.js"
+import * as SqlUserStore from "../SqlUserStore.js"
 import * as UserStore from "../UserStore.js"
 
 /** What a dialect's layer provides, made over its client once the migrations ran. */
@@ -39,30 +39,25 @@ const whileOpen = <S extends object, E>(service: S, isOpen: () => boolean, close
   ) as S
 }
 
-/** The three stores over the client in context, after the migrations; `invalidation` wires the session cache. */
+/**
+ * The three stores over the client in context, after the migrations; `invalidation` subscribes the session cache to
+ * other instances' revocations and answers how to tell them of this one's.
+ */
 export const make = (
   options: { readonly logN?: number | undefined },
   invalidation?: (cache: SqlSessionStore.Cache) => Effect.Effect<SqlSessionStore.Invalidation, never, Scope.Scope>
 ): Effect.Effect<Context.Context<Stores>, Migrator.MigrationError | SqlError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     yield* Migrations.run
-    let sessions: SessionStore["Type"]
-    if (invalidation === undefined) {
-      sessions = yield* SqlSessionStore.make()
-    } else {
-      // the cache exists before the subscription, which needs it; the store reads `live` through `wired`
-      const wired: { current?: SqlSessionStore.Invalidation } = {}
-      const [service, cache] = yield* SqlSessionStore.makeWithCache({
-        invalidation: {
-          publish: (message) => wired.current === undefined ? Effect.void : wired.current.publish(message),
-          live: () => wired.current !== undefined && wired.current.live()
-        }
-      })
-      wired.current = yield* invalidation(cache)
-      sessions = service
-    }
-    const throttle = yield* SqlThrottleStore.make
-    const users = yield* UserStore.UserStore.make(options).pipe(Effect.provideService(SessionStore, sessions))
+    // the cache first, then the subscription that reaches it, then the store given both: nothing wired afterwards
+    const sessions = invalidation === undefined
+      ? yield* SqlSessionStore.make()
+      : yield* Effect.flatMap(
+        SqlSessionStore.makeCache(),
+        (cache) => Effect.flatMap(invalidation(cache), (live) => SqlSessionStore.make({ cache, invalidation: live }))
+      )
+    const throttle = yield* SqlThrottleStore.make()
+    const users = yield* SqlUserStore.make(options).pipe(Effect.provideService(SessionStore, sessions))
     let open = true
     yield* Effect.addFinalizer(() => Effect.sync(() => (open = false)))
     const isOpen = () => open
@@ -73,7 +68,7 @@ export const make = (
     ).pipe(
       Context.add(
         ThrottleStore,
-        whileOpen(throttle, isOpen, Effect.fail(new ServiceUnavailable({ reason: unavailable, retryAfter: 1 })))
+        whileOpen(throttle, isOpen, Effect.fail(new ThrottleStoreError({ message: unavailable })))
       ),
       Context.add(
         UserStore.UserStore,

@@ -24,9 +24,14 @@ if (skipPg) {
   console.warn("effect-auth/sql: DATABASE_URL is not set, so the PostgreSQL tests are skipped")
 }
 
-/** An instance on the test database, on a channel of its own so that test files running at once do not mix. */
+/**
+ * An instance on the test database, on a channel of its own so that test files running at once do not mix. Its
+ * heartbeat is a minute: on a busy machine a ping can go unheard for a while, and the cache would be off for that
+ * while, so that a test of what a notification does would depend on the machine's speed (the tests of a lost
+ * listener set their own).
+ */
 export const pg = (channel: string) =>
-  Pg.layer({ url: Redacted.make(databaseUrl ?? ""), logN, channel, heartbeatMillis: 200 })
+  Pg.layer({ url: Redacted.make(databaseUrl ?? ""), logN, channel, heartbeatMillis: 60_000 })
 
 /** Counts the statements run by an effect (and the fibers it forks): `count()` answers how many so far. */
 export const statementCounter = () => {

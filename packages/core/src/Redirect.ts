@@ -1,4 +1,9 @@
-import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
+/**
+ * Where to send a user back to: a `next` that always stays on this site, and a login URL carrying one, written once
+ * for both Effect lines.
+ *
+ * @since 0.3.0
+ */
 
 // what the WHATWG URL parser ignores: every tab and newline, anywhere, and leading C0 controls and spaces. Removed
 // first, so that the checks below see what a browser will read.
@@ -22,7 +27,11 @@ const unsafe = /[^\x21-\x7e]|%(?![0-9A-Fa-f]{2})/gu
  * dropped (a browser ignores them), leading slashes and backslashes folded, and an absolute URL (an absolute-form
  * request target, or a `next` a client made up) is cut to its path and query; anything else that is no path is `/`.
  * Spaces, controls and non-ASCII characters are percent-encoded (UTF-8), so that the result is always a valid header
- * value (`/é` becomes `/%C3%A9`); escapes already there are kept. A `next` read back from a request (a login form's) must go through this again before it is used.
+ * value (`/é` becomes `/%C3%A9`); escapes already there are kept. A `next` read back from a request (a login form's)
+ * must go through this again before it is used.
+ *
+ * @since 0.3.0
+ * @category redirects
  */
 export const safeNext = (path: string): string => {
   let next = path.replace(ignoredAnywhere, "").replace(ignoredLeading, "")
@@ -42,11 +51,15 @@ export const safeNext = (path: string): string => {
 }
 
 /**
- * `target` with `next` set to the request's path and query, made safe by {@link safeNext}: always a path on this
- * site, whatever the request target held (`//host`, `/\host`, tabs, an absolute URL).
+ * `target` with `next` set to the request's path and query (`originalUrl`, the request target as received), made
+ * safe by {@link safeNext}: always a path on this site, whatever the request target held (`//host`, `/\host`, tabs,
+ * an absolute URL).
+ *
+ * @since 0.3.0
+ * @category redirects
  */
-export const withNext = (target: string, request: HttpServerRequest.HttpServerRequest): string => {
-  const next = safeNext(request.originalUrl)
+export const withNext = (target: string, originalUrl: string): string => {
+  const next = safeNext(originalUrl)
   const hash = target.indexOf("#")
   const base = hash === -1 ? target : target.slice(0, hash)
   const fragment = hash === -1 ? "" : target.slice(hash)

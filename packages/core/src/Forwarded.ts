@@ -1,13 +1,25 @@
-// Proxy headers (`X-Forwarded-For`/`X-Forwarded-Proto`, RFC 7239 `Forwarded`) and the trusted-hosts rule, as plain
-// TypeScript: no `effect` import, so that every Effect line can share it. Addresses are parsed by `node:net`.
+/**
+ * Proxy headers (`X-Forwarded-For`/`X-Forwarded-Proto`, RFC 7239 `Forwarded`) and the trusted-hosts rule, written
+ * once for both Effect lines. Addresses are parsed by `node:net`.
+ *
+ * @since 0.3.0
+ */
 import { BlockList, isIP } from "node:net"
 
-/** The scheme a proxy received a request on. */
+/**
+ * The scheme a proxy received a request on.
+ *
+ * @since 0.3.0
+ * @category models
+ */
 export type Proto = "http" | "https"
 
 /**
  * What trusted proxies said about a request: the client's address (`undefined`: none usable, the headers are absent
  * or malformed, so the peer's address stands) and the scheme the client used (`undefined`: not said, or not usably).
+ *
+ * @since 0.3.0
+ * @category models
  */
 export interface Forwarded {
   readonly address: string | undefined
@@ -22,6 +34,9 @@ const mapped = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/
  * An address in one canonical text, so that one client is one throttle key whatever notation a proxy used: IPv4
  * dotted (an IPv4-mapped IPv6 address becomes its IPv4 address), IPv6 lower-case and compressed (RFC 5952, as the
  * WHATWG URL parser writes it), a zone id (`%eth0`) dropped. `undefined` when `text` is no IP address.
+ *
+ * @since 0.3.0
+ * @category parsing
  */
 export const canonicalAddress = (text: string): string | undefined => {
   const zone = text.indexOf("%")
@@ -48,6 +63,9 @@ const port = /^:\d{1,5}$/
  * A hop of `X-Forwarded-For` or a `for=` node of `Forwarded`, in canonical text: an address, `[IPv6]`, either with a
  * `:port` (`192.0.2.43:47011`, `[2001:db8:cafe::17]:4711`). `undefined` for anything else (`unknown`, an obfuscated
  * `_hidden`, garbage).
+ *
+ * @since 0.3.0
+ * @category parsing
  */
 export const canonicalNode = (node: string): string | undefined => {
   if (node.startsWith("[")) {
@@ -71,6 +89,9 @@ export const canonicalNode = (node: string): string | undefined => {
  * The trusted-hosts rule, checked once: each entry is an address (`127.0.0.1`, `::1`) or a CIDR block
  * (`10.0.0.0/8`, `fd00::/8`); `"*"` trusts every peer. Throws a `TypeError` that names the entry otherwise. The
  * answer tells whether an address (canonical or as Node gives it, IPv4-mapped included) is trusted.
+ *
+ * @since 0.3.0
+ * @category constructors
  */
 export const makeTrust = (hosts: ReadonlyArray<string>): (address: string) => boolean => {
   if (hosts.includes("*")) return () => true
@@ -110,6 +131,9 @@ const protoOf = (value: string | undefined): Proto | undefined => {
  * the first untrusted hop is the client, or the leftmost when every hop is trusted. A malformed hop met on the way
  * makes the whole header unusable. `X-Forwarded-Proto` is one value (set by the proxy), or a list with one value per
  * hop (each proxy appended its own), read at the client's hop.
+ *
+ * @since 0.3.0
+ * @category parsing
  */
 export const fromXForwarded = (
   forwardedFor: string | undefined,
@@ -145,6 +169,9 @@ const tchar = /[!#$%&'*+\-.^_`|~0-9A-Za-z]/
  * RFC 7239 `Forwarded`, parsed strictly: elements separated by `,`, pairs by `;` (whitespace allowed around both),
  * each `name=value` with a token or a quoted string as value, names case-insensitive, none twice in an element.
  * `undefined` when the header does not follow that grammar.
+ *
+ * @since 0.3.0
+ * @category parsing
  */
 export const parseForwarded = (header: string): ReadonlyArray<ReadonlyMap<string, string>> | undefined => {
   const elements: Array<Map<string, string>> = []
@@ -219,6 +246,9 @@ const elementStart = (header: string, end: number): number => {
  * `for=` is a hop, and the client's element gives the scheme (`proto=`). Elements are read from the right, each only
  * when reached, so that what a client wrote left of its own element (garbage included) is never read; an element met
  * on the way that does not parse, or has no usable `for=` (`unknown`, an obfuscated name), makes the header unusable.
+ *
+ * @since 0.3.0
+ * @category parsing
  */
 export const fromForwarded = (
   header: string | undefined,

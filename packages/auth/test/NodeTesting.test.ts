@@ -1,0 +1,54 @@
+import { HttpServerRequest, HttpServerResponse } from "@effect/platform"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Exit } from "effect"
+import { request, serve } from "effect-auth/NodeTesting"
+
+// answers what it was sent: method, one header and the body
+const echo = Effect.flatMap(HttpServerRequest.HttpServerRequest, (req) =>
+  Effect.map(
+    req.text,
+    (body) => HttpServerResponse.text(`${req.method} ${req.headers["x-test"] ?? "-"} ${body}`)
+  ))
+
+describe("NodeTesting", () => {
+  it.scoped("serve: a real server on the loopback interface, on a free port", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(HttpServerResponse.text("hello"))
+      assert.match(url, /^http:\/\/127\.0\.0\.1:\d+$/)
+      const reply = yield* request(url)
+      assert.strictEqual(reply.status, 200)
+      assert.strictEqual(reply.body, "hello")
+      assert.strictEqual(reply.headers.get("content-type"), "text/plain")
+    }))
+
+  it.scoped("two servers get two ports", () =>
+    Effect.gen(function*() {
+      const a = yield* serve(HttpServerResponse.text("a"))
+      const b = yield* serve(HttpServerResponse.text("b"))
+      assert.notStrictEqual(a, b)
+      assert.strictEqual((yield* request(b)).body, "b")
+    }))
+
+  it.scoped("request: sends the method, the headers and the body it is given", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(echo)
+      assert.strictEqual((yield* request(url)).body, "GET - ")
+      const posted = yield* request(url, { method: "POST", headers: { "x-test": "yes" }, body: "a=1" })
+      assert.strictEqual(posted.body, "POST yes a=1")
+    }))
+
+  it.scoped("request: a redirect is answered as it is, not followed", () =>
+    Effect.gen(function*() {
+      const url = yield* serve(HttpServerResponse.redirect("/elsewhere", { status: 303 }))
+      const reply = yield* request(url)
+      assert.strictEqual(reply.status, 303)
+      assert.strictEqual(reply.headers.get("location"), "/elsewhere")
+    }))
+
+  it.effect("the server lives as long as its scope", () =>
+    Effect.gen(function*() {
+      const url = yield* Effect.scoped(serve(HttpServerResponse.text("hello")))
+      const exit = yield* Effect.exit(request(url))
+      assert.isTrue(Exit.isFailure(exit))
+    }))
+})
