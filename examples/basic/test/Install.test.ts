@@ -1,5 +1,5 @@
 /**
- * The README's install lines work for someone who is not in this workspace: the three packages are built and packed
+ * The README's install lines work for someone who is not in this workspace: the four packages are built and packed
  * as they would be published (`pnpm pack`), then, in an empty folder outside the workspace, the lines of "In your own
  * app" run with plain npm, each of our package names replaced by its tarball. There, a seed app (a Basic backend, a
  * greeting, a guarded page, a hidden admin page, a login redirect with `next`) is served on 127.0.0.1 and asked over
@@ -19,7 +19,8 @@ import { join } from "node:path"
 import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
-const packages = ["auth", "jwt", "sql"]
+// core is not named in the README: npm fetches it as a dependency of the others
+const packages = ["core", "auth", "jwt", "sql"]
 const timeout = 600_000
 
 // the child processes get a plain environment: none of the npm_*, PNPM_*, VITEST* or NODE_OPTIONS of this run
@@ -159,7 +160,17 @@ describe.skipIf(skip)("install", () => {
       // an empty folder outside the workspace, where npm finds nothing of it
       const seed = join(work, "seed")
       mkdirSync(join(seed, "test"), { recursive: true })
-      writeFileSync(join(seed, "package.json"), JSON.stringify({ name: "seed", private: true, type: "module" }))
+      // @effect-auth/core comes in as a dependency of effect-auth, from the registry once published; here npm's
+      // overrides point that dependency at its tarball, the only change to what the lines resolve
+      writeFileSync(
+        join(seed, "package.json"),
+        JSON.stringify({
+          name: "seed",
+          private: true,
+          type: "module",
+          overrides: { "@effect-auth/core": `file:${tarballs.get("@effect-auth/core")}` }
+        })
+      )
       const lines = installLines()
       assert.isAtLeast(lines.length, 2)
       for (const line of lines) {
@@ -179,6 +190,8 @@ describe.skipIf(skip)("install", () => {
       assert.notInclude(JSON.stringify(installed.exports), "source")
       assert.strictEqual(installed.license, "MIT")
       assert.include(readdirSync(join(seed, "node_modules", "effect-auth")), "LICENSE")
+      const core = JSON.parse(readFileSync(join(seed, "node_modules", "@effect-auth", "core", "package.json"), "utf8"))
+      assert.notInclude(JSON.stringify(core.exports), "source")
 
       writeFileSync(join(seed, "app.mjs"), app)
       writeFileSync(join(seed, "test", "seed.test.ts"), test)
