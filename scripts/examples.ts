@@ -5,8 +5,8 @@
  *
  * Likewise every ```ts block of README.md, docs/*.md and packages/*\/README.md that does not name a source file on its
  * first line (`// examples/basic/src/App.ts`: such a block is an excerpt, checked to stand in that file by
- * examples/basic/test/Readme.test.ts, and compiled there) goes to `examples/basic/build/docs/<page>.<n>.ts`, compiled
- * through `examples/basic/tsconfig.docs.json`: examples/basic depends on every package a reader imports. A block that
+ * examples/docs/test/Readme.test.ts, and compiled there) goes to `examples/docs/build/docs/<page>.<n>.ts`, compiled
+ * through `examples/docs/tsconfig.docs.json`: examples/docs depends on every package a reader imports. A block that
  * cannot stand alone is fenced ```ts no-compile, with the reason after it; keep those rare.
  *
  * Deterministic: the same sources give the same files, unchanged files are not rewritten (so `tsc -b` stays
@@ -408,13 +408,13 @@ const blocksOf = (page: string): Array<Example> => {
 }
 
 {
-  const projectDir = path.join(root, "examples", "basic")
+  const projectDir = path.join(root, "examples", "docs")
   emit({
-    label: "examples/basic",
+    label: "examples/docs",
     projectDir,
     outDir: path.join(projectDir, "build", "docs"),
     examplesConfig: path.join(projectDir, "tsconfig.docs.json"),
-    // examples/basic/tsconfig.json compiles its own files: the root's solution references these
+    // examples/docs/tsconfig.json compiles its own files: the root's solution references these
     referencedBy: path.join(root, "tsconfig.json"),
     examples: pages().flatMap(blocksOf)
   })
@@ -426,6 +426,6 @@ if (problems.length > 0) {
 }
 console.log(
   `examples: wrote ${total} blocks (${summary.join("; ") || "none"}) to packages/*/${toPosix(outSubdir)} and ` +
-    `examples/basic/build/docs` +
+    `examples/docs/build/docs` +
     ` (files: ${written} written, ${unchanged} unchanged, ${removed} stale removed)`
 )

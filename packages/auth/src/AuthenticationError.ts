@@ -4,7 +4,10 @@
  *
  * @since 0.1.0
  */
+import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
+import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
+import { cutShort, cutShortResponse } from "./internal/cutShort.js"
 import * as Outcome from "./internal/outcome.js"
 
 /**
@@ -173,3 +176,36 @@ export class TooManyRequests extends Outcome.make<TooManyRequests>("effect-auth/
  * @category guards
  */
 export const isTooManyRequests = (u: unknown): u is TooManyRequests => u instanceof TooManyRequests
+
+/**
+ * A form body larger than allowed (`Login.readForm`, the `Csrf` check of a form): 413 `Payload Too Large`, refused
+ * from its `Content-Length` before any of it is read, or as soon as a body sent without one passes the limit. The
+ * connection is closed, so that the client stops sending the rest. Not a refusal of credentials: its own `_tag`.
+ *
+ * @since 0.2.0
+ * @category errors
+ */
+export class PayloadTooLarge extends Outcome.make<PayloadTooLarge>("effect-auth/PayloadTooLarge")("PayloadTooLarge", {
+  status: 413,
+  description: "The form is larger than allowed",
+  fields: { maxBytes: Schema.Int },
+  body: "Payload Too Large",
+  headers: { connection: "close" },
+  decode: () => ({ maxBytes: 0 })
+}) {
+  override get message(): string {
+    return `Form body larger than ${this.maxBytes} bytes`
+  }
+  override [HttpServerRespondable.symbol]() {
+    // `cutShort` is set on the instance by the reader that stopped the body, never by a constructor
+    return (this as { readonly [cutShort]?: boolean })[cutShort] === true
+      ? Effect.succeed(cutShortResponse)
+      : super[HttpServerRespondable.symbol]()
+  }
+}
+
+/**
+ * @since 0.3.0
+ * @category guards
+ */
+export const isPayloadTooLarge = (u: unknown): u is PayloadTooLarge => u instanceof PayloadTooLarge

@@ -23,6 +23,7 @@ import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as Redacted from "effect/Redacted"
+import type { PayloadTooLarge } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
 import { readContext } from "./internal/context.js"
 import * as cookieJar from "./internal/cookieJar.js"
@@ -30,7 +31,6 @@ import type { CrossSiteRequest, CsrfError, Options } from "./internal/csrf.js"
 import * as internal from "./internal/csrf.js"
 import { InvalidToken } from "./internal/csrf.js"
 import { isUrlEncoded, readUrlParams } from "./internal/form.js"
-import type { PayloadTooLarge } from "./Login.js"
 
 export {
   /**

@@ -14,9 +14,8 @@ import type * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
 import type { AuthCredentials } from "./AuthCredentials.js"
-import type { ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
+import type { PayloadTooLarge, ServiceUnavailable, TooManyRequests } from "./AuthenticationError.js"
 import * as Csrf from "./Csrf.js"
-import type { PayloadTooLarge } from "./internal/form.js"
 import { isUrlEncoded, readUrlParams } from "./internal/form.js"
 import * as internal from "./internal/login.js"
 import * as Outcome from "./internal/outcome.js"
@@ -62,16 +61,6 @@ export class InvalidForm extends Outcome.make<InvalidForm>("effect-auth/InvalidL
     return `Invalid login form: ${this.reason}`
   }
 }
-
-export {
-  /**
-   * A form body larger than allowed: 413, refused from its `Content-Length` before any of it is read.
-   *
-   * @since 0.2.0
-   * @category errors
-   */
-  PayloadTooLarge
-} from "./internal/form.js"
 
 /**
  * What a login form sent: the password `Redacted` from the moment it is read, `next` already safe.

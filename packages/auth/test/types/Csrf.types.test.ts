@@ -9,13 +9,13 @@ import type {
   AuthenticationBackend,
   CurrentCredentials,
   InvalidCredentials,
+  PayloadTooLarge,
   RejectedCredentials,
   ServiceUnavailable,
   TooManyRequests
 } from "effect-auth"
 import { AuthenticationMiddleware, CurrentUser, requires } from "effect-auth"
 import * as Csrf from "effect-auth/Csrf"
-import type * as Login from "effect-auth/Login"
 import { expectTypeOf } from "vitest"
 
 const readsUser = Effect.map(CurrentUser, (user) => HttpServerResponse.text(`written by ${user.displayName}`))
@@ -33,7 +33,7 @@ describe("Csrf.middleware", () => {
     expectTypeOf<Effect.Effect.Error<typeof app>>().toEqualTypeOf<
       | Csrf.CrossSiteRequest
       | Csrf.InvalidToken
-      | Login.PayloadTooLarge
+      | PayloadTooLarge
       | HttpServerError.RouteNotFound
       | InvalidCredentials
       | RejectedCredentials
