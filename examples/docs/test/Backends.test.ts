@@ -40,7 +40,7 @@ describe("docs: backends", () => {
       assert.strictEqual((yield* request(`${url}/admin`, { headers: basic("alice", "wonderland") })).status, 200)
       const malformed = yield* request(url, { headers: { authorization: "Basic foobar" } })
       assert.deepStrictEqual([malformed.status, malformed.body], [400, "Invalid basic auth credentials"])
-    }))
+    }), 120_000) // six scrypt checks at the default cost: seconds on a loaded 2-core machine
 
   it.scoped("firstOf: the first backend that recognises the request answers; every challenge is offered", () =>
     Effect.gen(function*() {
