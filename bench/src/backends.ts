@@ -1,10 +1,11 @@
 /**
- * Each backend's cost over HTTP: the ratio of each to the same app without authentication (see http.ts for the
- * method), in one run. PostgreSQL sessions run when `DATABASE_URL` is set.
+ * Each backend's cost over HTTP: the ratio of each to the same app without authentication and the CPU microseconds it
+ * adds per request (see http.ts for the method), in one run after an A/A control. PostgreSQL sessions run when
+ * `DATABASE_URL` is set.
  *
  * Run: pnpm bench:backends  (PAIRS, DURATION, CONNECTIONS; ONLY=basic,bearer to run some)
  */
-import { compare, heading, table } from "./http.js"
+import { run } from "./http.js"
 
 const backends: ReadonlyArray<readonly [name: string, variant: string]> = [
   ["Basic (cached verification)", "basic"],
@@ -20,12 +21,5 @@ const backends: ReadonlyArray<readonly [name: string, variant: string]> = [
     : [["session cookie, PostgreSQL", "session-pg"] as const])
 ]
 
-const only = process.env["ONLY"]?.split(",")
-console.log(`## Per backend\n\n${heading()}\n`)
-const rows = []
-for (const [name, variant] of backends) {
-  if (only !== undefined && !only.includes(variant)) continue
-  rows.push(await compare(name, "plain", variant))
-}
-console.log(table(rows))
+await run("Per backend", backends.map(([name, variant]) => [name, "plain", variant] as const))
 if (process.env["DATABASE_URL"] === undefined) console.log("\n(PostgreSQL sessions skipped: DATABASE_URL is not set)")

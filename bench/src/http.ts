@@ -2,9 +2,11 @@
  * The per-request cost of authentication through real HTTP, as a ratio to the same app without it. Both apps are
  * served from ONE process on two ports (`server.ts a b`) and driven by autocannon in turns of short bursts with
  * valid credentials; every neighbouring pair of bursts gives one ratio of throughput (auth/plain) and one of the
- * served process's CPU time per request (plain/auth: below 1 means authentication costs more), so that the host's
- * drift hits both alike. The median of the pairs is reported with its quartiles. An A/A run (plain vs plain2) gives
- * 0.98–1.00.
+ * served process's CPU time per request (plain/auth: below 1 means authentication costs more) and one difference
+ * (the microseconds of CPU authentication adds to a request: auth − plain), so that the host's drift hits both
+ * alike. The median of the pairs is reported with its quartiles. Each table (`run`) starts with an A/A control
+ * (plain vs plain2, the same app twice: 1.00 and +0.0 µs if the bench is fair), and prints the load average at its
+ * start and at its end.
  *
  * Run: pnpm bench:http  (VARIANT=basic|…|plain2 against BASE=plain; PAIRS=n, DURATION=seconds per burst,
  * CONNECTIONS=n). backends.ts and alternatives.ts run it over many variants.
@@ -115,6 +117,8 @@ export interface Comparison {
   readonly auth: { readonly rps: number; readonly cpu: number }
   readonly throughput: ReturnType<typeof summary>
   readonly cpu: ReturnType<typeof summary>
+  /** CPU µs per request that authentication adds (auth − plain), per pair. */
+  readonly added: ReturnType<typeof summary>
 }
 
 /** Settings of a comparison, from the environment unless given. */
@@ -137,6 +141,7 @@ export const compare = async (name: string, base: string, variant: string): Prom
     await burst(served, 1, 1, settings.connections)
     const throughput: Array<number> = []
     const cpus: Array<number> = []
+    const added: Array<number> = []
     const plains: Array<Sample> = []
     const auths: Array<Sample> = []
     for (let pair = 0; pair < settings.pairs; pair++) {
@@ -148,6 +153,7 @@ export const compare = async (name: string, base: string, variant: string): Prom
       auths.push(auth)
       throughput.push(auth.rps / plain.rps)
       cpus.push(plain.cpuMicrosPerRequest / auth.cpuMicrosPerRequest)
+      added.push(auth.cpuMicrosPerRequest - plain.cpuMicrosPerRequest)
     }
     const medians = (xs: ReadonlyArray<Sample>) => ({
       rps: summary(xs.map((x) => x.rps)).median,
@@ -160,39 +166,69 @@ export const compare = async (name: string, base: string, variant: string): Prom
       plain: medians(plains),
       auth: medians(auths),
       throughput: summary(throughput),
-      cpu: summary(cpus)
+      cpu: summary(cpus),
+      added: summary(added)
     }
   } finally {
     await stop(served)
   }
 }
 
-/** The heading of the comparison tables: the machine and the method. */
+const loadAverage = () => os.loadavg().map((x: number) => x.toFixed(2)).join(" ")
+
+/** The heading of the comparison tables: the machine, the load average at the start, and the method. */
 export const heading = (): string => {
-  return `node ${process.version}, ${os.availableParallelism()} CPUs, load average ${
-    os.loadavg().map((x: number) => x.toFixed(2)).join(" ")
-  }, ${
+  return `node ${process.version}, ${os.availableParallelism()} CPUs, load average at the start ${loadAverage()}, ${
     new Date().toISOString().slice(0, 16)
   }Z; ${settings.pairs} pairs of ${settings.duration}s bursts, ${settings.connections} connections, 127.0.0.1`
 }
 
+/** The closing line of a table: the load average at its end (a busy host shows in it). */
+export const footing = (): string =>
+  `load average at the end ${loadAverage()}, ${new Date().toISOString().slice(0, 16)}Z`
+
 const ratio = (s: ReturnType<typeof summary>) => `${s.median.toFixed(3)} (${s.q1.toFixed(3)}–${s.q3.toFixed(3)})`
+const signed = (x: number) => `${x >= 0 ? "+" : "−"}${Math.abs(x).toFixed(2)}`
+const micros = (s: ReturnType<typeof summary>) => `${signed(s.median)} (${signed(s.q1)} to ${signed(s.q3)})`
 
 /** One table of comparisons (markdown, so that it pastes into the README as it is). */
 export const table = (rows: ReadonlyArray<Comparison>): string =>
   [
-    "| app | vs | req/s no auth → auth | CPU µs/req no auth → auth | throughput ratio (quartiles) | CPU ratio (quartiles) |",
-    "|---|---|---|---|---|---|",
+    "| app | vs | req/s no auth → auth | CPU µs/req no auth → auth | CPU µs added per request (quartiles) | throughput ratio (quartiles) | CPU ratio (quartiles) |",
+    "|---|---|---|---|---|---|---|",
     ...rows.map((row) =>
       `| ${row.name} | ${row.base} | ${row.plain.rps.toFixed(0)} → ${row.auth.rps.toFixed(0)} | ${
         row.plain.cpu.toFixed(1)
-      } → ${row.auth.cpu.toFixed(1)} | ${ratio(row.throughput)} | ${ratio(row.cpu)} |`
+      } → ${row.auth.cpu.toFixed(1)} | ${micros(row.added)} | ${ratio(row.throughput)} | ${ratio(row.cpu)} |`
     )
   ].join("\n")
+
+/** The A/A control every table starts with: the plain app against itself on another port. */
+export const control = ["A/A control: plain vs plain2", "plain", "plain2"] as const
+
+/**
+ * Runs one table: its title, the heading (load average at the start), the A/A control and then each row (those in
+ * `ONLY=variant,…` if set) as `[name, base, variant]`, the table, and the load average at the end.
+ */
+export const run = async (
+  title: string,
+  rows: ReadonlyArray<readonly [name: string, base: string, variant: string]>
+): Promise<void> => {
+  const only = process.env["ONLY"]?.split(",")
+  console.log(`## ${title}\n\n${heading()}\n`)
+  const results: Array<Comparison> = []
+  for (const [name, base, variant] of [control, ...rows]) {
+    if (only !== undefined && variant !== control[2] && !only.includes(variant)) continue
+    results.push(await compare(name, base, variant))
+  }
+  console.log(table(results))
+  console.log(`\n${footing()}`)
+}
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const variant = process.env["VARIANT"] ?? "basic"
   const base = process.env["BASE"] ?? "plain"
   console.log(heading())
   console.log(table([await compare(variant, base, variant)]))
+  console.log(footing())
 }

@@ -23,7 +23,8 @@
  * - middleware-only: the middleware and Basic (equals), no `requires`; anonymous: a backend that finds no credentials
  * - httpapi-plain, httpapi-security, httpapi-effect-auth: one HttpApi endpoint; behind `HttpApiSecurity.basic` and a
  *   hand-written `HttpApiMiddleware`; behind `HttpApiAuthentication` with Basic (equals)
- * - fastify-plain, fastify-basic, hono-plain, hono-basic: see ./alternativeServers.ts
+ * - fastify-plain, fastify-basic, fastify-jwt, hono-plain, hono-basic, hono-jwt, express-plain, express-session:
+ *   see ./alternativeServers.ts
  */
 import { Jwt } from "@effect-auth/jwt"
 import * as Pg from "@effect-auth/sql/Pg"
@@ -224,14 +225,16 @@ const variants: Record<string, () => Variant> = {
   }),
   basic: () => ({
     app: guarded,
-    layer: Basic.layer({
-      verify: (username, given) =>
-        Effect.flatMap(
-          Effect.zip(Password.Verifier, Stored),
-          ([verifier, stored]) =>
-            Effect.map(verifier.verify(given, stored), (ok) => ok ? accepted(username) : Option.none())
-        )
-    }).pipe(
+    // the verifier resolved once, when the layer is built, as docs/backends.md and examples/basic do (not looked up
+    // in the context on every request); the stored hash is a constant here, where an app reads its user's row
+    layer: Layer.unwrapEffect(Effect.gen(function*() {
+      const verifier = yield* Password.Verifier
+      const stored = yield* Stored
+      return Basic.layer({
+        verify: (username, given) =>
+          Effect.map(verifier.verify(given, stored), (ok) => ok ? accepted(username) : Option.none())
+      })
+    })).pipe(
       Layer.provide(Password.Verifier.layer()),
       // a real scrypt hash at the default cost: the first request hashes (about 0.4 s), the next ones are answered
       // from the verifier's cache
@@ -474,7 +477,7 @@ const announce = () => {
   }
 }
 
-if (names.every((name) => name.startsWith("fastify-") || name.startsWith("hono-"))) {
+if (names.every(alternatives.has)) {
   const served = await alternatives.serve(names)
   served.forEach(({ port, headers: sent }, index) => {
     ports[index] = port

@@ -10,16 +10,18 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
+import * as FiberRef from "effect/FiberRef"
+import * as RuntimeFlags from "effect/RuntimeFlags"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, TooManyRequests } from "./AuthenticationError.js"
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { Authentication } from "./CurrentUser.js"
+import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
 import { hasEntry } from "./internal/authentication.js"
 import { isSameOrigin } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
-import { appendNoStore } from "./internal/noStore.js"
+import { appendNoStore, withNoStore } from "./internal/noStore.js"
 import { provideAuthentication } from "./internal/provide.js"
 
 /**
@@ -78,6 +80,37 @@ const isForeignWebSocket = (
   return !(check.sameOrigin && isSameOrigin(request, normalized))
 }
 
+/**
+ * `app` with the request's entry installed (as `provideAuthentication` does: a copy of the fiber's context with the
+ * entry, the caller's put back when `app` ends, however it ends), its response marked `Cache-Control: no-store`. The
+ * frame that puts the context back marks the response it has in hand, so a request that succeeds costs no
+ * pre-response handler (a write to the fiber's refs, as dear as the install's); a failure, rendered later, gets one.
+ */
+const installed = <E, R>(
+  app: HttpApp.Default<E, R>,
+  authentication: Authentication
+): Effect.Effect<HttpServerResponse.HttpServerResponse, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
+  Effect.withFiberRuntime((fiber, status) => {
+    const outer = fiber.getFiberRef(FiberRef.currentContext)
+    const back = FiberRef.set(FiberRef.currentContext, outer)
+    const run = (self: HttpApp.Default<E, R>) =>
+      Effect.zipRight(
+        FiberRef.set(FiberRef.currentContext, Context.add(outer, CurrentAuthentication, authentication)),
+        Effect.matchCauseEffect(self, {
+          onFailure: (cause) => Effect.zipRight(back, Effect.zipRight(appendNoStore, Effect.failCause(cause))),
+          onSuccess: (response) => Effect.as(back, withNoStore(response))
+        })
+      )
+    // no interruption may land between the two writes: the platform runs apps uninterruptibly already, else masked
+    return (RuntimeFlags.interruption(status.runtimeFlags)
+      ? Effect.uninterruptibleMask((restore) => run(restore(app)))
+      : run(app)) as Effect.Effect<
+        HttpServerResponse.HttpServerResponse,
+        E,
+        Exclude<R, CurrentUser | CurrentCredentials>
+      >
+  })
+
 const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
   const onError = options.onError
   const timeout = options.timeout === undefined ? undefined : Duration.decode(options.timeout)
@@ -116,10 +149,7 @@ const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>)
           onSuccess: (result: AuthResult) =>
             result._tag === "None"
               ? anonymous
-              : Effect.zipRight(
-                appendNoStore,
-                provideAuthentication(app, new Authentication(result.value[1], result.value[0], challenge))
-              )
+              : installed(app, new Authentication(result.value[1], result.value[0], challenge))
         })
       // an anonymous request needs no entry (internal/authentication.ts), so it costs no context copy; one is
       // installed only over an outer middleware's user, which must not show through

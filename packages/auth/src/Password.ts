@@ -12,12 +12,12 @@ import * as Layer from "effect/Layer"
 import type * as Redacted from "effect/Redacted"
 import { timingSafeEqual } from "node:crypto"
 import type { ServiceUnavailable } from "./AuthenticationError.js"
-import { derive, digest, reveal } from "./internal/password.js"
+import { derive, reveal } from "./internal/password.js"
 import * as internal from "./internal/verifier.js"
 
 /**
  * Compares two secrets in constant time: the time taken depends on neither their contents nor their lengths
- * (both are hashed to the same length first).
+ * (both are hashed to the same length first). Any UTF-16 is compared as it is: a lone surrogate is not U+FFFD.
  *
  * @since 0.1.0
  * @category comparisons
@@ -25,7 +25,7 @@ import * as internal from "./internal/verifier.js"
 export const equals = (
   a: string | Redacted.Redacted<string>,
   b: string | Redacted.Redacted<string>
-): boolean => timingSafeEqual(digest(a), digest(b))
+): boolean => PasswordHash.equals(reveal(a), reveal(b))
 
 /**
  * Why {@link hash} refused a password: it contains NUL (U+0000), or it is not well-formed Unicode (a lone
@@ -221,10 +221,11 @@ export declare namespace Verifier {
  * more than `concurrency` threads, or queue up without end. Make one per process and share it: its bound is the
  * machine's.
  *
- * What it remembers is an HMAC, under a key drawn at random when it is made, of the stored hash and the password:
- * never the password, nor anything that can be checked offline against one. Since the stored hash carries its own
- * salt, a password change (a new stored hash) is never answered from memory. Wrong passwords are not remembered, so
- * a flood of them cannot push the right ones out.
+ * What it remembers is a keyed SHA-256, under a key drawn at random when it is made and never exposed, of the
+ * stored hash and the password: never the password, nor anything that can be checked offline against one. Since the
+ * stored hash carries its own salt, a password change (a new stored hash) is never answered from memory. Wrong
+ * passwords are not remembered, so a flood of them cannot push the right ones out; a password {@link verify} refuses
+ * unread (NUL, a lone surrogate) is refused before the memory is looked at.
  *
  * A remembered password is re-verified ahead of its expiry: the first request in the last fifth of `cacheTtl` starts
  * one hash in the background and is answered from memory, as are the client's other requests meanwhile; its success

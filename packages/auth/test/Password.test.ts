@@ -27,6 +27,11 @@ describe("Password", () => {
     assert.isTrue(Password.equals("", ""))
   })
 
+  it("equals compares any UTF-16 as it is: a lone surrogate is not U+FFFD (as UTF-8 would have it)", () => {
+    assert.isFalse(Password.equals("pw\uD800", Redacted.make("pw\uFFFD")))
+    assert.isTrue(Password.equals(Redacted.make("pw\uD800"), "pw\uD800"))
+  })
+
   it.effect(
     "hash uses OWASP's minimum by default (N = 2^17, r = 8, p = 1), and round trips",
     () =>
@@ -336,6 +341,53 @@ describe("Password.Verifier", () => {
         })
       )
     }))
+
+  it.effect("a password verify refuses is refused unread: a lone surrogate never finds the entry of its U+FFFD twin", () =>
+    Effect.gen(function*() {
+      const stored = yield* hashes
+      const twin = yield* Password.hash("wonderland\uFFFD", fast) // well-formed: U+FFFD is a character
+      const verifier = yield* Password.Verifier.make(single)
+      assert.isTrue(yield* verifier.verify("wonderland\uFFFD", twin))
+      // in UTF-8 a lone surrogate reads as U+FFFD: keyed on those bytes, it would be answered `true` from memory
+      yield* occupied(
+        verifier,
+        stored.slow,
+        Effect.gen(function*() {
+          assert.isFalse(yield* verifier.verify("wonderland\uD800", twin)) // no 503: refused without a hash
+          assert.isFalse(yield* verifier.verify(Redacted.make("wonderland\uDC00"), twin))
+          assert.isFalse(yield* verifier.verify("wonderland\uFFFD\0", twin))
+          assert.isTrue(yield* verifier.verify("wonderland\uFFFD", twin)) // remembered
+        })
+      )
+    }))
+
+  it.effect.prop(
+    "a pair used on every request is never pushed out by a stream of new logins",
+    [FastCheck.integer({ min: 2, max: 12 }), FastCheck.integer({ min: 1, max: 40 })],
+    ([cacheSize, logins]) =>
+      Effect.gen(function*() {
+        const hashed: Array<string> = []
+        const counting: typeof Password.verify = (_password, stored) =>
+          Effect.sync(() => {
+            hashed.push(stored)
+            return true
+          })
+        const verify = yield* VerifierInternal.make(counting, { ...settings, cacheSize })
+        assert.isTrue(yield* verify("hot", "$hot"))
+        for (let i = 0; i < logins; i++) {
+          assert.isTrue(yield* verify("pw", `$user${i}`))
+          assert.isTrue(yield* verify("hot", "$hot"))
+        }
+        // the hot pair hashed once; every new login once
+        assert.deepStrictEqual(hashed, ["$hot", ...Array.from({ length: logins }, (_, i) => `$user${i}`)])
+        // and at most cacheSize remembered: the oldest login went first (when the hot pair leaves room for it)
+        if (logins >= cacheSize) {
+          assert.isTrue(yield* verify("pw", `$user${logins - 1}`))
+          assert.isTrue(yield* verify("pw", "$user0"))
+          assert.strictEqual(hashed.at(-1), "$user0")
+        }
+      })
+  )
 
   it.effect("cacheSize 0 remembers nothing", () =>
     Effect.gen(function*() {

@@ -538,6 +538,32 @@ describe("Session backend, through a real server", () => {
       assert.strictEqual((yield* send(`${dropped}/me`, { cookie: fresh })).status, 200)
     }))
 
+  it.scoped("a cookie accepted before (its MAC remembered) is refused changed anywhere after its id, or once its key is dropped", () =>
+    Effect.gen(function*() {
+      const store = yield* SessionStore.makeMemory()
+      const rotated = yield* serveWith({ secret: [secret, oldSecret] }, store)
+      const dropped = yield* serveWith({ secret }, store)
+      const old = Session.sign(
+        Redacted.value(
+          (yield* store.create({
+            userId: "alice",
+            scopes: ["authenticated"],
+            idleTimeout: 60_000,
+            absoluteTimeout: 60_000
+          }))[0]
+        ),
+        oldSecret
+      )
+      for (let i = 0; i < 3; i++) assert.strictEqual((yield* send(`${rotated}/me`, { cookie: old })).status, 200)
+      for (let i = 23; i < old.length; i++) {
+        if (old[i] === ".") continue
+        assert.strictEqual((yield* send(`${rotated}/me`, { cookie: flip(old, i) })).status, 403, `position ${i}`)
+      }
+      assert.strictEqual((yield* send(`${rotated}/me`, { cookie: old })).status, 200)
+      // a new list of keys is a new backend, which remembers nothing the old keys signed
+      assert.strictEqual((yield* send(`${dropped}/me`, { cookie: old })).status, 403)
+    }))
+
   it.scoped("without `secret` the cookie is the token alone: tampered, unknown or revoked is anonymous", () =>
     Effect.gen(function*() {
       const url = yield* serveApp({ maxAge: "1 hour" })

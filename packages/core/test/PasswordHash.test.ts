@@ -1,5 +1,5 @@
 import fc from "fast-check"
-import { scryptSync } from "node:crypto"
+import { createHash, scryptSync } from "node:crypto"
 import { assert, describe, it } from "vitest"
 import * as PasswordHash from "../src/PasswordHash.js"
 
@@ -103,5 +103,56 @@ describe("derive", () => {
       PasswordHash.derive("pw", salt, 24, 10, 0, 1, (error) => resolve(error))
     )
     assert.instanceOf(error, Error)
+  })
+})
+
+describe("memoryKey", () => {
+  // passwords as the verifier lets them through (refusal first): no NUL, no lone surrogate
+  const password = fc.string({ unit: "binary" }).filter((text) => PasswordHash.refusal(text) === undefined)
+  const unkeyed = (text: string) => createHash("sha256").update(text, "utf8").digest("binary")
+
+  it("is keyed: one function answers one pair alike, another function (another key) differently", () =>
+    fc.assert(fc.property(fc.string(), password, (stored, given) => {
+      const first = PasswordHash.memoryKey()
+      const key = first(stored, given)
+      assert.strictEqual(first(stored, given), key)
+      assert.notStrictEqual(PasswordHash.memoryKey()(stored, given), key)
+    })))
+
+  it("keeps nothing that can be checked offline: 32 characters, never the password, nor its plain SHA-256", () =>
+    fc.assert(fc.property(fc.string(), password, (stored, given) => {
+      const key = PasswordHash.memoryKey()(stored, given)
+      assert.strictEqual(key.length, 32)
+      if (given.length >= 4) assert.notInclude(key, given)
+      for (const text of [given, `${stored}\0${given}`, `${stored}${given}`]) assert.notStrictEqual(key, unkeyed(text))
+    })))
+
+  it("tells pairs apart, however the stored hash and the password split", () =>
+    fc.assert(fc.property(fc.string(), password, fc.string(), password, (s1, p1, s2, p2) => {
+      fc.pre(s1 !== s2 || p1 !== p2)
+      const key = PasswordHash.memoryKey()
+      assert.notStrictEqual(key(s1, p1), key(s2, p2))
+    })))
+
+  it("a split moved across the separator is another pair", () => {
+    const key = PasswordHash.memoryKey()
+    assert.notStrictEqual(key("$scrypt$a", "b"), key("$scrypt$", "ab"))
+    assert.notStrictEqual(key("a", "b"), key("ab", ""))
+  })
+})
+
+describe("equals", () => {
+  it("is string equality, any lengths and any UTF-16, lone surrogates included", () =>
+    fc.assert(fc.property(fc.string({ unit: "binary" }), fc.string({ unit: "binary" }), (a, b) => {
+      assert.strictEqual(PasswordHash.equals(a, b), a === b)
+      assert.isTrue(PasswordHash.equals(a, a))
+    })))
+
+  it("tells a lone surrogate from U+FFFD, which UTF-8 would confuse", () => {
+    assert.isFalse(PasswordHash.equals("pw\uD800", "pw\uFFFD"))
+    assert.isFalse(PasswordHash.equals("pw\uFFFD", "pw\uDC00"))
+    assert.isTrue(PasswordHash.equals("pw\uD800", "pw\uD800"))
+    assert.isTrue(PasswordHash.equals("", ""))
+    assert.isFalse(PasswordHash.equals("", "\0"))
   })
 })

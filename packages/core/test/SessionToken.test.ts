@@ -64,4 +64,51 @@ describe("SessionToken", () => {
       const value = SessionToken.verify([key], given)
       if (value !== undefined) assert.strictEqual(SessionToken.sign(key, value), given)
     })))
+
+  it("a verifier answers what verify answers, for any value, asked once or again (what it remembers changes nothing)", () =>
+    fc.assert(fc.property(
+      fc.array(
+        fc.oneof(
+          fc.constantFrom(...Array.from({ length: 3 }, () => SessionToken.sign(key, SessionToken.make()[2]))),
+          fc.tuple(base64url(22), base64url(43)).map(([id, s]) => SessionToken.sign(key, `${id}.${s}`)),
+          fc.tuple(base64url(22), base64url(43), base64url(43)).map(([id, s, mac]) => `${id}.${s}.${mac}`),
+          fc.string({ unit: "binary", maxLength: 120 })
+        ),
+        { maxLength: 30 }
+      ),
+      (values) => {
+        const verifier = SessionToken.verifier([key], 2)
+        for (const value of [...values, ...values]) {
+          assert.strictEqual(verifier(value), SessionToken.verify([key], value), value)
+        }
+        assert.isUndefined(verifier(undefined))
+      }
+    )))
+
+  it("a verifier that accepted a token refuses it changed anywhere, the same id kept (its digest, not its id, decides)", () =>
+    fc.assert(fc.property(fc.nat(), (at) => {
+      const verifier = SessionToken.verifier([key])
+      const signed = SessionToken.sign(key, SessionToken.make()[2])
+      assert.strictEqual(verifier(signed), signed.slice(0, 66))
+      const i = 23 + (at % (signed.length - 23))
+      if (signed[i] === ".") return
+      assert.isUndefined(verifier(signed.slice(0, i) + (signed[i] === "A" ? "B" : "A") + signed.slice(i + 1)))
+      assert.strictEqual(verifier(signed), signed.slice(0, 66), "the token itself still opens")
+    })))
+
+  it("a verifier is of its keys: a token another list's verifier accepted is refused once its key is dropped", () => {
+    const signed = SessionToken.sign(other, SessionToken.make()[2])
+    const before = SessionToken.verifier([key, other])
+    assert.strictEqual(before(signed), signed.slice(0, 66))
+    assert.strictEqual(before(signed), signed.slice(0, 66))
+    const rotated = SessionToken.verifier([key])
+    assert.isUndefined(rotated(signed))
+  })
+
+  it("a verifier keeps at most `size` ids, the oldest dropped, and still verifies those in full", () => {
+    const verifier = SessionToken.verifier([key], 2)
+    const tokens = Array.from({ length: 5 }, () => SessionToken.sign(key, SessionToken.make()[2]))
+    for (const signed of tokens) assert.strictEqual(verifier(signed), signed.slice(0, 66))
+    for (const signed of tokens) assert.strictEqual(verifier(signed), signed.slice(0, 66))
+  })
 })

@@ -5,24 +5,19 @@
  * @since 0.1.0
  */
 import type * as HttpClient from "@effect/platform/HttpClient"
-import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type { AuthCredentials, RejectedCredentials } from "effect-auth"
-import { AuthenticationBackend, Bearer } from "effect-auth"
-import type { Authenticate } from "effect-auth/AuthenticationBackend"
+import { AuthenticationBackend } from "effect-auth"
 import type { User } from "effect-auth/User"
 import type * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as Either from "effect/Either"
+import type * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
-import * as Option from "effect/Option"
-import * as Redacted from "effect/Redacted"
+import type * as Option from "effect/Option"
+import type * as Redacted from "effect/Redacted"
 import type * as Schema from "effect/Schema"
 import type { CryptoKey, JWK, KeyObject } from "jose"
-import { isCanonicalJws } from "./internal/compact.js"
-import * as config from "./internal/config.js"
-import { invalidToken } from "./internal/errors.js"
-import * as jwks from "./internal/jwks.js"
-import * as verify from "./internal/verify.js"
+import * as backend from "./internal/backend.js"
+import type * as verify from "./internal/verify.js"
 
 /**
  * The MAC algorithms: the key is a shared secret.
@@ -85,6 +80,15 @@ export type ClaimsOptions<A, I> =
     readonly requiredClaims?: ReadonlyArray<string> | undefined
     /** The `typ` header the token must have, e.g. `"at+jwt"` (RFC 9068), so that an ID token is no access token. */
     readonly typ?: string | undefined
+    /** The oldest token accepted, counted from its `iat` (then required); none by default. */
+    readonly maxTokenAge?: Duration.DurationInput | undefined
+    /** A deny-list, asked for every token with a `jti`, cached or not: a revoked one is `Invalid token`. */
+    readonly isRevoked?: ((jti: string) => Effect.Effect<boolean>) | undefined
+    /**
+     * How many verified tokens are kept (10,000 by default, `0` for none): successes only, keyed by the token's
+     * SHA-256; a hit checks the times against the `Clock`, `isRevoked` and the key set's generation again.
+     */
+    readonly cacheSize?: number | undefined
   }
   & ([A] extends [User] ? {
       /** The user from the decoded claims. Not needed when `claims` decodes into the user itself. */
@@ -160,16 +164,9 @@ export type Verify = verify.Verify
  * @since 0.1.0
  * @category parsing
  */
-export const parse = (
+export const parse: (
   authorization: string | undefined
-): Either.Either<Option.Option<Redacted.Redacted<string>>, RejectedCredentials> =>
-  Either.flatMap(
-    Either.mapLeft(Bearer.parse(authorization), () => invalidToken),
-    (token) =>
-      Option.isSome(token) && !isCanonicalJws(Redacted.value(token.value))
-        ? Either.left(invalidToken)
-        : Either.right(token)
-  )
+) => Either.Either<Option.Option<Redacted.Redacted<string>>, RejectedCredentials> = backend.parse
 
 /**
  * The function that checks one token with a key known at start-up, for uses beyond the `Authorization` header (a
@@ -178,11 +175,7 @@ export const parse = (
  * @since 0.1.0
  * @category constructors
  */
-export const verifier = <A, I>(options: Options<A, I>): Verify => {
-  const settings = options as unknown as verify.VerifyOptions<A, I>
-  config.checkClockTolerance(settings.clockTolerance)
-  return verify.make(settings, { _tag: "Key", key: config.localKey(options) })
-}
+export const verifier = <A, I>(options: Options<A, I>): Verify => backend.local(options).verify
 
 /**
  * The function that checks one token with the keys of a JWKS URL: an effect that sets up the key set cache once, and
@@ -193,23 +186,8 @@ export const verifier = <A, I>(options: Options<A, I>): Verify => {
  */
 export const verifierJwks = <A, I>(
   options: JwksOptions<A, I>
-): Effect.Effect<Verify, never, HttpClient.HttpClient> => {
-  const settings = options as unknown as verify.VerifyOptions<A, I>
-  config.checkClockTolerance(settings.clockTolerance)
-  const remote = config.remoteKeySet(options)
-  return Effect.map(jwks.make(remote), (lookup) => verify.make(settings, { _tag: "Lookup", lookup }))
-}
-
-const fromVerify = (check: Verify): AuthenticationBackend.Service =>
-  AuthenticationBackend.make(
-    Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
-      const parsed = parse(request.headers["authorization"])
-      if (parsed._tag === "Left") return Effect.fail(parsed.left)
-      if (parsed.right._tag === "None") return Effect.succeedNone
-      return Effect.asSome(check(parsed.right.value))
-    }) satisfies Authenticate,
-    { challenge: "Bearer" }
-  )
+): Effect.Effect<Verify, never, HttpClient.HttpClient> =>
+  Effect.map(backend.remote(options), (checker) => checker.verify)
 
 /**
  * A JWT backend with a key known at start-up: no `Authorization` header or another scheme is anonymous; a Bearer
@@ -220,7 +198,8 @@ const fromVerify = (check: Verify): AuthenticationBackend.Service =>
  * @since 0.2.0
  * @category constructors
  */
-export const make = <A, I>(options: Options<A, I>): AuthenticationBackend.Service => fromVerify(verifier(options))
+export const make = <A, I>(options: Options<A, I>): AuthenticationBackend.Service =>
+  backend.make(backend.local(options))
 
 /**
  * A JWT backend with the keys of a JWKS URL (see {@link JwksOptions}), built once with its key set cache.
@@ -231,7 +210,7 @@ export const make = <A, I>(options: Options<A, I>): AuthenticationBackend.Servic
 export const makeJwks = <A, I>(
   options: JwksOptions<A, I>
 ): Effect.Effect<AuthenticationBackend.Service, never, HttpClient.HttpClient> =>
-  Effect.map(verifierJwks(options), fromVerify)
+  Effect.map(backend.remote(options), backend.make)
 
 /**
  * The JWT backend with a key known at start-up, as a Layer. Its challenge is `Bearer`: `requires` answers an

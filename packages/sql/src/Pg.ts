@@ -52,9 +52,8 @@ export const layer = (options: Options) => {
   const applicationName = options.applicationName ?? defaultApplicationName
   return Layer.scopedContext(
     Effect.flatMap(PgClient.PgClient, (client) =>
-      internal.make(
-        options,
-        listener.make({
+      internal.make(options, {
+        invalidation: listener.make({
           url: options.url,
           channel,
           applicationName: `${applicationName} listen`,
@@ -68,7 +67,7 @@ export const layer = (options: Options) => {
               (cause) => new SessionStoreError({ message: "could not notify other instances", cause })
             )
         })
-      ))
+      }))
   ).pipe(Layer.provideMerge(PgClient.layer({ url: options.url, applicationName })))
 }
 

@@ -5,12 +5,10 @@
  *
  * @since 0.2.0
  */
-import * as SqlClient from "@effect/sql/SqlClient"
-import type { StoredSession } from "effect-auth/SessionStore"
-import { SessionStore, SessionStoreError } from "effect-auth/SessionStore"
-import * as Clock from "effect/Clock"
+import type * as SqlClient from "@effect/sql/SqlClient"
+import type { SessionStore, SessionStoreError } from "effect-auth/SessionStore"
 import * as Effect from "effect/Effect"
-import * as Option from "effect/Option"
+import * as internal from "./internal/sessionStore.js"
 
 /**
  * How instances tell each other that sessions were revoked. Messages are `s:<session id>`, `u:<user id>` (every
@@ -61,57 +59,6 @@ export interface Cache {
   readonly invalidate: (message: string) => void
 }
 
-interface Row {
-  readonly id: string
-  readonly secret_hash: string
-  readonly user_id: string
-  readonly scopes: string
-  readonly created_at: number | string | bigint
-  readonly last_seen_at: number | string | bigint
-  readonly idle_timeout: number | string | bigint
-  readonly expires_at: number | string | bigint
-}
-
-interface Entry {
-  readonly hash: string
-  session: StoredSession
-}
-
-class SessionCache implements Cache {
-  // insertion order is recency of the last database read: the first entry is the one read longest ago
-  readonly entries = new Map<string, Entry>()
-  // counts invalidations: a row read from the database is cached only if none arrived while it was read, or a
-  // revocation published meanwhile could be overwritten by the older row
-  generation = 0
-  constructor(readonly size: number) {}
-  readonly invalidate = (message: string): void => {
-    this.generation++
-    if (message.startsWith("s:")) this.entries.delete(message.slice(2))
-    else if (message.startsWith("u:")) {
-      const userId = message.slice(2)
-      for (const [id, entry] of this.entries) {
-        if (entry.session.userId === userId) this.entries.delete(id)
-      }
-    } else this.entries.clear()
-  }
-}
-
-// PostgreSQL's BIGINT comes back as a string (pg does not guess how to fit 64 bits); SQLite's as a number
-const toSession = (row: Row): StoredSession => ({
-  id: row.id,
-  userId: row.user_id,
-  scopes: Object.freeze(JSON.parse(row.scopes) as Array<string>),
-  createdAt: Number(row.created_at),
-  lastSeenAt: Number(row.last_seen_at),
-  idleTimeout: Number(row.idle_timeout),
-  expiresAt: Number(row.expires_at)
-})
-
-const storeError = (message: string) => (cause: unknown) => new SessionStoreError({ message, cause })
-
-// 10,000 sessions of about 1 KB: 10 MB at most, whatever the number of sessions in the table
-const defaultCacheSize = 10_000
-
 /**
  * A cache of at most `cacheSize` sessions (10,000 unless given), for an invalidation subscriber to reach and then
  * for {@link make}: made first, so that each is given what it needs and nothing is wired afterwards.
@@ -120,7 +67,7 @@ const defaultCacheSize = 10_000
  * @category constructors
  */
 export const makeCache = (options?: { readonly cacheSize?: number | undefined }): Effect.Effect<Cache> =>
-  Effect.sync(() => new SessionCache(options?.cacheSize ?? defaultCacheSize))
+  Effect.sync(() => new internal.SessionCache(options?.cacheSize ?? internal.defaultCacheSize))
 
 /**
  * The store over the `SqlClient` in context, on the tables of `Migrations`; with `invalidation`, sessions are kept
@@ -130,126 +77,4 @@ export const makeCache = (options?: { readonly cacheSize?: number | undefined })
  * @category constructors
  */
 export const make = (options: Options = {}): Effect.Effect<SessionStore.Service, never, SqlClient.SqlClient> =>
-  Effect.map(SqlClient.SqlClient, (sql) => {
-    const invalidation = options.invalidation
-    const given = options.cache
-    if (given !== undefined && !(given instanceof SessionCache)) {
-      throw new TypeError("SqlSessionStore.make: `cache` must be made by `SqlSessionStore.makeCache`")
-    }
-    const sessionCache = given ?? new SessionCache(options.cacheSize ?? defaultCacheSize)
-    const { entries: cache, invalidate } = sessionCache
-    const sweepInterval = options.sweepIntervalMillis ?? 60_000
-    let lastSweep = -Infinity
-    const publish = (message: string): Effect.Effect<void, SessionStoreError> =>
-      invalidation === undefined ? Effect.void : invalidation.publish(message)
-    // a revocation and its message are one transaction: the message is sent at the commit, and a failure between
-    // them undoes the revocation (the caller gets the error), so that no instance keeps a revoked session cached
-    const atomically = <A, E>(effect: Effect.Effect<A, E>) =>
-      invalidation === undefined ? effect : sql.withTransaction(effect)
-
-    const sweep = (now: number) =>
-      sql`DELETE FROM effect_auth_sessions WHERE expires_at <= ${now} OR last_seen_at + idle_timeout <= ${now}`
-
-    const read = (id: string, secret: string, now: number) =>
-      Effect.gen(function*() {
-        const before = sessionCache.generation
-        const rows = yield* sql<Row>`SELECT * FROM effect_auth_sessions WHERE id = ${id}`
-        const row = rows[0]
-        if (row === undefined || !SessionStore.secretMatches(secret, row.secret_hash)) return Option.none()
-        const session = toSession(row)
-        if (!SessionStore.isLive(session, now)) return Option.none()
-        const entry: Entry = { hash: row.secret_hash, session }
-        if (invalidation !== undefined && invalidation.live() && before === sessionCache.generation) {
-          cache.set(id, entry)
-          if (cache.size > sessionCache.size) cache.delete(cache.keys().next().value!)
-        }
-        return Option.some(entry)
-      })
-
-    const live = (entry: Entry, now: number) =>
-      Effect.gen(function*() {
-        const touched = SessionStore.touch(entry.session, now)
-        if (touched._tag === "Some") {
-          // another instance may have written a later time; only ever move it forward
-          yield* sql`UPDATE effect_auth_sessions SET last_seen_at = ${now}
-            WHERE id = ${entry.session.id} AND last_seen_at < ${now}`
-          entry.session = touched.value
-        }
-        return Option.some(entry.session)
-      })
-
-    const service: SessionStore.Service = {
-      create: (input) =>
-        Effect.gen(function*() {
-          SessionStore.checkLifetimes(input.idleTimeout, input.absoluteTimeout)
-          const now = yield* Clock.currentTimeMillis
-          if (now - lastSweep >= sweepInterval) {
-            lastSweep = now
-            yield* sweep(now)
-          }
-          const [token, secretHash, session] = SessionStore.newSession(input, now)
-          yield* sql`INSERT INTO effect_auth_sessions ${
-            sql.insert({
-              id: session.id,
-              secret_hash: secretHash,
-              user_id: session.userId,
-              scopes: JSON.stringify(session.scopes),
-              created_at: now,
-              last_seen_at: now,
-              idle_timeout: session.idleTimeout,
-              expires_at: session.expiresAt
-            })
-          }`
-          return [token, session] as const
-        }).pipe(Effect.mapError(storeError("could not create a session"))),
-
-      authenticate: (token) => {
-        const parsed = SessionStore.parseToken(token)
-        if (parsed === undefined) return Effect.succeedNone
-        const [id, secret] = parsed
-        return Effect.flatMap(Clock.currentTimeMillis, (now) => {
-          const cached = invalidation !== undefined && invalidation.live() ? cache.get(id) : undefined
-          if (cached !== undefined) {
-            if (!SessionStore.secretMatches(secret, cached.hash)) return Effect.succeedNone
-            // live by the cache: no query. Not live by it: another instance may have seen it later, so read again
-            if (SessionStore.isLive(cached.session, now)) return live(cached, now)
-            cache.delete(id)
-          }
-          return Effect.flatMap(
-            read(id, secret, now),
-            (entry) => entry._tag === "None" ? Effect.succeedNone : live(entry.value, now)
-          )
-        }).pipe(Effect.mapError(storeError("could not read a session")))
-      },
-
-      revoke: (id) =>
-        Effect.gen(function*() {
-          yield* atomically(Effect.zipRight(sql`DELETE FROM effect_auth_sessions WHERE id = ${id}`, publish(`s:${id}`)))
-          invalidate(`s:${id}`)
-        }).pipe(Effect.mapError(storeError("could not revoke a session"))),
-
-      revokeUser: (userId, except) =>
-        Effect.gen(function*() {
-          yield* atomically(Effect.zipRight(
-            except === undefined
-              ? sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId}`
-              : sql`DELETE FROM effect_auth_sessions WHERE user_id = ${userId} AND id <> ${except}`,
-            // the session kept is dropped from the other instances' caches too: they read it again once
-            publish(`u:${userId}`)
-          ))
-          const kept = except === undefined ? undefined : cache.get(except)
-          invalidate(`u:${userId}`)
-          if (kept !== undefined) cache.set(except!, kept)
-        }).pipe(Effect.mapError(storeError("could not revoke the sessions of a user"))),
-
-      list: (userId) =>
-        Effect.gen(function*() {
-          const now = yield* Clock.currentTimeMillis
-          const rows = yield* sql<Row>`SELECT * FROM effect_auth_sessions
-            WHERE user_id = ${userId} AND expires_at > ${now} AND last_seen_at + idle_timeout > ${now}
-            ORDER BY created_at, id`
-          return rows.map(toSession)
-        }).pipe(Effect.mapError(storeError("could not list sessions")))
-    }
-    return service
-  })
+  internal.make(options, undefined)

@@ -1,7 +1,8 @@
 /**
  * The stores in an SQLite file: the embedded default, nothing to set up. For one instance (one process writes the
- * file; a command line may too, between requests): every request reads its session's row, microseconds in-process,
- * so a revocation from another process is seen at the next request.
+ * file; a command line may too, between requests): sessions are read through a second, read-only connection and kept
+ * in memory while the file's `PRAGMA data_version` says no other connection wrote since, so a request with a known
+ * session costs no query and a revocation from another process is seen at the next request.
  *
  * @since 0.2.0
  */
@@ -10,6 +11,7 @@ import * as Effect from "effect/Effect"
 import * as Layer from "effect/Layer"
 import * as fs from "node:fs"
 import * as path from "node:path"
+import * as sqliteReader from "./internal/sqliteReader.js"
 import * as internal from "./internal/stores.js"
 
 /**
@@ -48,7 +50,7 @@ export const defaultFilename = path.join("data", "effect-auth.sqlite")
  */
 export const layer = (options: Options = {}) => {
   const filename = options.filename ?? defaultFilename
-  return Layer.scopedContext(internal.make(options)).pipe(
+  return Layer.scopedContext(internal.make(options, { reader: sqliteReader.make(filename) })).pipe(
     Layer.provideMerge(Layer.unwrapEffect(Effect.sync(() => {
       create(filename)
       return SqliteClient.layer({ filename })

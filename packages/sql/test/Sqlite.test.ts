@@ -4,12 +4,22 @@
 import { InvalidUsername, UsernameTaken, UserNotFound, UserStore } from "@effect-auth/sql/UserStore"
 import * as SqlClient from "@effect/sql/SqlClient"
 import { assert, describe, it } from "@effect/vitest"
-import { Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
+import { Context, Duration, Effect, Layer, Option, Redacted, TestClock } from "effect"
 import { SessionStore } from "effect-auth/SessionStore"
 import { ThrottleStore } from "effect-auth/Throttle"
 import * as fs from "node:fs"
+import { createRequire } from "node:module"
 import * as path from "node:path"
-import { sqlite, tempFile } from "./utils/stores.js"
+import { sqlite, statementCounter, tempFile } from "./utils/stores.js"
+
+// another process's connection to the file, as the command line would open it: better-sqlite3, the driver the
+// SQLite client uses
+const Database = createRequire(createRequire(import.meta.url).resolve("@effect/sql-sqlite-node/SqliteClient"))(
+  "better-sqlite3"
+) as new(filename: string) => {
+  prepare(sql: string): { run(...parameters: ReadonlyArray<unknown>): unknown }
+  close(): void
+}
 
 const withStores = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
   Effect.flatMap(tempFile, (filename) => Effect.provide(effect, sqlite(filename)))
@@ -166,6 +176,78 @@ describe("SqlSessionStore in SQLite", () => {
       const rows = yield* sql<{ user_id: string }>`SELECT user_id FROM effect_auth_sessions`
       assert.deepStrictEqual(rows.map((r) => r.user_id), ["bob"])
     })))
+})
+
+describe("SqlSessionStore in SQLite: the cache and other connections", () => {
+  const live = (store: SessionStore.Service, token: Redacted.Redacted<string>) =>
+    Effect.map(store.authenticate(Redacted.value(token)), Option.isSome)
+
+  it.scoped("two instances on one file: revoked through B, or by another process, A refuses it at its next request", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempFile
+      const a = Context.get(yield* Layer.build(sqlite(filename)), SessionStore)
+      const b = Context.get(yield* Layer.build(sqlite(filename)), SessionStore)
+      const [t1, s1] = yield* b.create(session("alice"))
+      const [t2] = yield* b.create(session("alice"))
+      const [t3, s3] = yield* a.create(session("bob"))
+      const [t4] = yield* a.create(session("carol"))
+      // read, then cached on A: each asked twice
+      for (const token of [t1, t2, t3, t4, t1, t2, t3, t4]) assert.isTrue(yield* live(a, token))
+      yield* b.revoke(s1.id)
+      assert.deepStrictEqual(yield* Effect.all([live(a, t1), live(a, t2)]), [false, true])
+      yield* b.revokeUser("alice")
+      assert.isFalse(yield* live(a, t2))
+      // another process (the command line) deletes a row: A refuses it at once too
+      const other = new Database(filename)
+      yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+      other.prepare("DELETE FROM effect_auth_sessions WHERE id = ?").run(s3.id)
+      assert.deepStrictEqual(yield* Effect.all([live(a, t3), live(a, t4)]), [false, true])
+      // and B, which never cached them, agrees
+      assert.deepStrictEqual(yield* Effect.all([live(b, t1), live(b, t2), live(b, t3), live(b, t4)]), [
+        false,
+        false,
+        false,
+        true
+      ])
+    }))
+
+  it.scoped("a cached session costs no query through the client; a write by another connection makes A read again", () =>
+    Effect.gen(function*() {
+      const filename = yield* tempFile
+      const a = Context.get(yield* Layer.build(sqlite(filename)), SessionStore)
+      const b = Context.get(yield* Layer.build(sqlite(filename)), SessionStore)
+      const [token, created] = yield* a.create(session("alice"))
+      const counter = statementCounter()
+      for (let i = 0; i < 100; i++) assert.isTrue(yield* live(a, token).pipe(counter.counting))
+      assert.strictEqual(counter.count(), 0, "read through the store's own connection, then cached")
+      // another connection changes the row (here its scopes, as no store would): A answers the row as it is now
+      const other = new Database(filename)
+      yield* Effect.addFinalizer(() => Effect.sync(() => other.close()))
+      other.prepare("UPDATE effect_auth_sessions SET scopes = '[\"changed\"]' WHERE id = ?").run(created.id)
+      const found = yield* a.authenticate(Redacted.value(token))
+      assert.deepStrictEqual(Option.map(found, (s) => s.scopes), Option.some(["changed"]))
+      yield* b.create(session("bob"))
+      assert.isTrue(yield* live(a, token))
+    }))
+
+  it.scoped("idle and absolute expiry hold for cached sessions, by Effect's Clock", () =>
+    Effect.gen(function*() {
+      const store = Context.get(yield* Layer.build(sqlite(yield* tempFile)), SessionStore)
+      // idle 1 minute, absolute 10: one session left alone, one used every 30 seconds
+      const [idle] = yield* store.create(session("alice"))
+      const [used] = yield* store.create(session("bob"))
+      assert.deepStrictEqual(yield* Effect.all([live(store, idle), live(store, used)]), [true, true])
+      yield* TestClock.adjust("30 seconds")
+      assert.isTrue(yield* live(store, used))
+      yield* TestClock.adjust("30 seconds")
+      assert.deepStrictEqual(yield* Effect.all([live(store, idle), live(store, used)]), [false, true])
+      for (let elapsed = 60_000; elapsed < 600_000 - 30_000; elapsed += 30_000) {
+        yield* TestClock.adjust("30 seconds")
+        assert.isTrue(yield* live(store, used), `in use at ${elapsed + 30_000} ms`)
+      }
+      yield* TestClock.adjust("30 seconds")
+      assert.isFalse(yield* live(store, used), "past its absolute expiry")
+    }))
 })
 
 describe("SqlThrottleStore in SQLite", () => {

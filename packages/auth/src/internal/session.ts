@@ -135,19 +135,19 @@ export const settingsOf = <R>(options: Options<R>): Settings => {
     }),
     websocketOrigins: options.websocketOrigins ?? "same-origin",
     lifetimes: { idleTimeout: idleMillis, absoluteTimeout: maxAgeMillis },
-    tokenOf: keys === undefined ? (value) => value : (value) => SessionToken.verify(keys, value),
+    // a session's later requests cost a SHA-256 instead of an HMAC per key; the keys come with the settings, so a
+    // rotation (new settings) remembers nothing signed before it
+    tokenOf: keys === undefined ? (value) => value : SessionToken.verifier(keys),
     cookieOf: keys === undefined ? (token) => token : (token) => SessionToken.sign(keys[0]!, token)
   }
 }
 
-/** The app's user for a session's user id: `options.toUser` in the app's context, or a `SimpleUser` of the id. */
+/** The app's user for a session's user id: `options.toUser` in the app's context; `undefined` for the default. */
 export const toUserOf = <R>(
   toUser: Options<R>["toUser"],
   context: Context.Context<R>
-): (userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError> =>
-  toUser === undefined
-    ? (userId) => Effect.succeed(Option.some(new SimpleUser(userId)))
-    : (userId) => Effect.provide(toUser(userId), context)
+): ((userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError>) | undefined =>
+  toUser === undefined ? undefined : (userId) => Effect.provide(toUser(userId), context)
 
 /** The scopes `login` grants, frozen. */
 export const toScopes = (scopes: AuthCredentials | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
@@ -163,37 +163,67 @@ const unknown = Effect.zipRight(
   none
 )
 
+// what a session answers: made once per stored session (a store answers the same object until it writes it again)
+// with the default user, so that such a request allocates nothing; with the app's `toUser`, the credentials only,
+// and the user looked up on every request (it may have changed since)
+type Answer = Effect.Effect<AuthResult, ServiceUnavailable>
+const answers = (
+  toUser: ((userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError>) | undefined
+): (session: StoredSession) => Answer => {
+  // the store holds what `login` granted, which were the app's scopes
+  const credentialsOf = (session: StoredSession) =>
+    new AuthCredentials(session.scopes as ReadonlyArray<Scope>, sessionMethod)
+  if (toUser === undefined) {
+    const made = new WeakMap<StoredSession, Answer>()
+    return (session) => {
+      let answer = made.get(session)
+      if (answer === undefined) {
+        made.set(
+          session,
+          answer = Effect.succeed(Option.some([credentialsOf(session), new SimpleUser(session.userId)] as const))
+        )
+      }
+      return answer
+    }
+  }
+  const made = new WeakMap<StoredSession, AuthCredentials>()
+  return (session) => {
+    let credentials = made.get(session)
+    if (credentials === undefined) made.set(session, credentials = credentialsOf(session))
+    const granted = credentials
+    return Effect.matchEffect(toUser(session.userId), {
+      onFailure: storeUnavailable,
+      onSuccess: (user) => user._tag === "None" ? none : Effect.succeed(Option.some([granted, user.value] as const))
+    })
+  }
+}
+
 /**
  * The session backend's `authenticate`: no cookie, a badly signed one, or no live session is anonymous; a store
- * failure is logged and answered `ServiceUnavailable`.
+ * failure is logged and answered `ServiceUnavailable`. `toUser` undefined: the default user, a `SimpleUser` of the id.
  */
 export const authenticate = (
   settings: Settings,
   store: SessionStore.Service,
-  toUser: (userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError>
-): Effect.Effect<AuthResult, ServiceUnavailable, HttpServerRequest.HttpServerRequest> =>
-  Effect.flatMap(HttpServerRequest.HttpServerRequest, (request): Effect.Effect<AuthResult, ServiceUnavailable> => {
-    const value = settings.cookie.read(request)
-    if (value === undefined) return none
-    const token = settings.tokenOf(value)
-    if (token === undefined) return rejected
-    return Effect.catchAll(
-      Effect.flatMap(store.authenticate(token), (session): Effect.Effect<AuthResult, SessionStoreError> => {
-        if (session._tag === "None") return unknown
-        return Effect.map(
-          toUser(session.value.userId),
-          (user): AuthResult =>
-            user._tag === "None"
-              ? Option.none()
-              // the store holds what `login` granted, which were the app's scopes
-              : Option.some(
-                [new AuthCredentials(session.value.scopes as ReadonlyArray<Scope>, sessionMethod), user.value] as const
-              )
-        )
-      }),
-      storeUnavailable
-    )
-  })
+  toUser: ((userId: string) => Effect.Effect<Option.Option<User>, SessionStoreError>) | undefined
+): Effect.Effect<AuthResult, ServiceUnavailable, HttpServerRequest.HttpServerRequest> => {
+  const answerOf = answers(toUser)
+  // one step after the store's answer: its failure or its session
+  const found = {
+    onFailure: storeUnavailable,
+    onSuccess: (session: Option.Option<StoredSession>) => session._tag === "None" ? unknown : answerOf(session.value)
+  }
+  return Effect.flatMap(
+    HttpServerRequest.HttpServerRequest,
+    (request): Effect.Effect<AuthResult, ServiceUnavailable> => {
+      const value = settings.cookie.read(request)
+      if (value === undefined) return none
+      const token = settings.tokenOf(value)
+      if (token === undefined) return rejected
+      return Effect.matchEffect(store.authenticate(token), found)
+    }
+  )
+}
 
 /** The request's live session, if its cookie opens one (no store read without a cookie, or with a refused one). */
 export const sessionOf = (settings: Settings, store: SessionStore.Service) => {

@@ -65,6 +65,8 @@ export const checkLifetimes = (idleTimeout: number, absoluteTimeout: number): vo
 interface Entry {
   readonly hash: string
   session: StoredSession
+  // the answer for `session`, made when it is
+  answer: Effect.Effect<Option.Option<StoredSession>>
 }
 
 export const makeMemory = (options?: SessionStore.MemoryOptions): Effect.Effect<SessionStore.Service> =>
@@ -84,22 +86,27 @@ export const makeMemory = (options?: SessionStore.MemoryOptions): Effect.Effect<
             }
           }
           const [token, hash, session] = newSession(input, now)
-          sessions.set(session.id, { hash, session })
+          sessions.set(session.id, { hash, session, answer: Effect.succeedSome(session) })
           return [token, session] as const
         }),
+      // one step: the clock read where it is given, nothing allocated for a live session that needs no write
       authenticate: (token) =>
-        Effect.map(Clock.currentTimeMillis, (now) => {
+        Effect.clockWith((clock) => {
           const parsed = parseToken(token)
-          if (parsed === undefined) return Option.none()
+          if (parsed === undefined) return Effect.succeedNone
           const entry = sessions.get(parsed[0])
-          if (entry === undefined || !secretMatches(parsed[1], entry.hash)) return Option.none()
+          if (entry === undefined || !secretMatches(parsed[1], entry.hash)) return Effect.succeedNone
+          const now = clock.unsafeCurrentTimeMillis()
           if (!isLive(entry.session, now)) {
             sessions.delete(parsed[0])
-            return Option.none()
+            return Effect.succeedNone
           }
           const touched = touch(entry.session, now)
-          if (touched._tag === "Some") entry.session = touched.value
-          return Option.some(entry.session)
+          if (touched._tag === "Some") {
+            entry.session = touched.value
+            entry.answer = Effect.succeedSome(touched.value)
+          }
+          return entry.answer
         }),
       revoke: (id) => Effect.sync(() => void sessions.delete(id)),
       revokeUser: (userId, except) =>

@@ -5,6 +5,7 @@ import { Buffer } from "node:buffer"
 import { createSecretKey } from "node:crypto"
 import type { AsymmetricAlgorithm, HmacAlgorithm, JwksOptions, Options } from "../Jwt.js"
 import type * as jwks from "./jwks.js"
+import type * as verify from "./verify.js"
 
 const hmac: ReadonlySet<string> = new Set<HmacAlgorithm>(["HS256", "HS384", "HS512"])
 const asymmetric: ReadonlySet<string> = new Set<AsymmetricAlgorithm>([
@@ -117,9 +118,21 @@ export const remoteKeySet = <A, I>(options: JwksOptions<A, I>): jwks.RemoteKeySe
   }
 }
 
-/** @internal */
-export const checkClockTolerance = (tolerance: number | undefined): void => {
+/** The options every backend checks at start-up, whatever its key: answers them. @internal */
+export const checkSettings = <S extends verify.VerifyOptions<any, any>>(settings: S): S => {
+  const tolerance = settings.clockTolerance
   if (tolerance !== undefined && !(Number.isFinite(tolerance) && tolerance >= 0)) {
     throw new TypeError("Jwt: `clockTolerance` must be a number of seconds, 0 or more")
   }
+  const cacheSize = settings.cacheSize
+  if (cacheSize !== undefined && !(Number.isSafeInteger(cacheSize) && cacheSize >= 0)) {
+    throw new TypeError("Jwt: `cacheSize` must be an integer, 0 or more")
+  }
+  if (settings.maxTokenAge !== undefined) {
+    const maxTokenAge = Duration.decodeUnknown(settings.maxTokenAge)
+    if (maxTokenAge._tag === "None" || !Duration.isFinite(maxTokenAge.value)) {
+      throw new TypeError("Jwt: `maxTokenAge` must be a finite duration")
+    }
+  }
+  return settings
 }

@@ -6,17 +6,18 @@ import * as Deferred from "effect/Deferred"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
 import * as Exit from "effect/Exit"
-import * as Ref from "effect/Ref"
 import type { CryptoKey, JSONWebKeySet, JWSHeaderParameters } from "jose"
 import { createLocalJWKSet, errors } from "jose"
 import { invalidToken, keysUnavailable } from "./errors.js"
 
-type KeySet = ReturnType<typeof createLocalJWKSet>
+type LocalKeySet = ReturnType<typeof createLocalJWKSet>
 
 interface State {
   /** The last key set fetched, kept (even past its max age) until a fetch replaces it. */
-  readonly keys: KeySet | undefined
+  readonly keys: LocalKeySet | undefined
   readonly fetchedAt: number
+  /** Counts the sets fetched: what a verified-token cache entry was checked against, so that a new set misses. */
+  readonly generation: number
   /** When the last fetch started, whatever its outcome: the cooldown counts from here. */
   readonly attemptedAt: number
   /** The fetch under way, for every request that needs it to wait on (one fetch, however many wait). */
@@ -31,8 +32,19 @@ export interface RemoteKeySetOptions {
   readonly timeout: Duration.Duration
 }
 
+/** A key of the set, and the set's generation. @internal */
+export interface Found {
+  readonly key: CryptoKey
+  readonly generation: number
+}
+
 /** @internal */
-export type GetKey = (header: JWSHeaderParameters) => Effect.Effect<CryptoKey, RejectedCredentials | ServiceUnavailable>
+export interface KeySet {
+  /** The key a token's header names, fetching the set when it has to. */
+  readonly lookup: (header: JWSHeaderParameters) => Effect.Effect<Found, RejectedCredentials | ServiceUnavailable>
+  /** The generation of the set held, when it is fresh (fetched less than `cacheMaxAge` ago); else `undefined`. */
+  readonly current: (now: number) => number | undefined
+}
 
 /**
  * A JSON Web Key Set fetched from `url`, cached for `cacheMaxAge`, fetched again early when a token names a key it
@@ -41,7 +53,7 @@ export type GetKey = (header: JWSHeaderParameters) => Effect.Effect<CryptoKey, R
  *
  * @internal
  */
-export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never, HttpClient.HttpClient> =>
+export const make = (options: RemoteKeySetOptions): Effect.Effect<KeySet, never, HttpClient.HttpClient> =>
   Effect.gen(function*() {
     const client = HttpClient.filterStatusOk(yield* HttpClient.HttpClient)
     const cacheMaxAge = Duration.toMillis(options.cacheMaxAge)
@@ -54,27 +66,42 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
       Effect.flatMap((json) => Effect.try(() => createLocalJWKSet(json as JSONWebKeySet))),
       Effect.timeout(options.timeout)
     )
-    const state = yield* Ref.make<State>({
+    // a plain cell, read and written in synchronous steps only (so each step is atomic): a cached token's check
+    // reads it without a step of its own
+    let state: State = {
       keys: undefined,
       fetchedAt: Number.NEGATIVE_INFINITY,
+      generation: 0,
       attemptedAt: Number.NEGATIVE_INFINITY,
       pending: undefined
-    })
+    }
+    const get = Effect.sync(() => state)
+    const update = (f: (s: State) => State) =>
+      Effect.sync(() => {
+        state = f(state)
+      })
+    const modify = <B>(f: (s: State) => readonly [B, State]) =>
+      Effect.sync(() => {
+        const [b, next] = f(state)
+        state = next
+        return b
+      })
 
     // Joins the fetch under way, or starts one. The fetch runs on its own fiber, so a request that goes away
     // (a client that disconnects) does not cut it short for the others.
     const refresh = (now: number): Effect.Effect<State> =>
       Effect.gen(function*() {
         const next = yield* Deferred.make<void>()
-        const [pending, start] = yield* Ref.modify(state, (s): [readonly [Deferred.Deferred<void>, boolean], State] =>
+        const [pending, start] = yield* modify((s): [readonly [Deferred.Deferred<void>, boolean], State] =>
           s.pending === undefined
             ? [[next, true], { ...s, pending: next, attemptedAt: now }]
-            : [[s.pending, false], s])
+            : [[s.pending, false], s]
+        )
         if (start) {
           yield* fetchKeys.pipe(
             Effect.flatMap((keys) =>
               Effect.flatMap(Clock.currentTimeMillis, (fetchedAt) =>
-                Ref.update(state, (s) => ({ ...s, keys, fetchedAt })))
+                update((s) => ({ ...s, keys, fetchedAt, generation: s.generation + 1 })))
             ),
             Effect.catchAllCause((cause) =>
               Effect.logWarning("JWKS fetch failed", cause)
@@ -82,8 +109,7 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
             Effect.annotateLogs("jwksUrl", options.url.href),
             Effect.onExit(() =>
               Effect.zipRight(
-                Ref.update(state, (s) =>
-                  s.pending === next ? { ...s, pending: undefined } : s),
+                update((s) => s.pending === next ? { ...s, pending: undefined } : s),
                 Deferred.done(next, Exit.void)
               )
             ),
@@ -91,16 +117,22 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
           )
         }
         yield* Deferred.await(pending)
-        return yield* Ref.get(state)
+        return yield* get
       })
 
-    const lookup = (keys: KeySet, header: JWSHeaderParameters) =>
-      Effect.tryPromise({ try: () => keys(header), catch: (error) => error })
+    const find = (current: State, header: JWSHeaderParameters) =>
+      Effect.tryPromise({
+        try: () => current.keys!(header).then((key): Found => ({ key, generation: current.generation })),
+        catch: (error) => error
+      })
 
-    return (header: JWSHeaderParameters): Effect.Effect<CryptoKey, RejectedCredentials | ServiceUnavailable> =>
+    const freshGeneration = (now: number): number | undefined =>
+      state.keys !== undefined && now - state.fetchedAt < cacheMaxAge ? state.generation : undefined
+
+    const lookup = (header: JWSHeaderParameters): Effect.Effect<Found, RejectedCredentials | ServiceUnavailable> =>
       Effect.gen(function*() {
         const now = yield* Clock.currentTimeMillis
-        let current = yield* Ref.get(state)
+        let current = yield* get
         let refreshed = false
         const expired = current.keys === undefined || now - current.fetchedAt >= cacheMaxAge
         if (expired && (current.pending !== undefined || now - current.attemptedAt >= cooldown)) {
@@ -108,15 +140,17 @@ export const make = (options: RemoteKeySetOptions): Effect.Effect<GetKey, never,
           refreshed = true
         }
         if (current.keys === undefined) return yield* keysUnavailable
-        const found = yield* Effect.either(lookup(current.keys, header))
+        const found = yield* Effect.either(find(current, header))
         if (found._tag === "Right") return found.right
         if (refreshed || !(found.left instanceof errors.JWKSNoMatchingKey)) return yield* invalidToken
         // A key we do not hold: the set may have been rotated. Fetch it again, at most once per cooldown.
         const later = yield* Clock.currentTimeMillis
-        current = yield* Ref.get(state)
+        current = yield* get
         if (current.pending === undefined && later - current.attemptedAt < cooldown) return yield* invalidToken
         current = yield* refresh(later)
         if (current.keys === undefined) return yield* keysUnavailable
-        return yield* Effect.orElse(lookup(current.keys, header), () => invalidToken)
+        return yield* Effect.orElse(find(current, header), () => invalidToken)
       })
+
+    return { lookup, current: freshGeneration } satisfies KeySet
   })

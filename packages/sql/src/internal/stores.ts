@@ -11,6 +11,7 @@ import * as SqlSessionStore from "../SqlSessionStore.js"
 import * as SqlThrottleStore from "../SqlThrottleStore.js"
 import * as SqlUserStore from "../SqlUserStore.js"
 import * as UserStore from "../UserStore.js"
+import * as sessionStore from "./sessionStore.js"
 
 /** What a dialect's layer provides, made over its client once the migrations ran. */
 export type Stores = SessionStore | ThrottleStore | UserStore.UserStore
@@ -39,23 +40,33 @@ const whileOpen = <S extends object, E>(service: S, isOpen: () => boolean, close
   ) as S
 }
 
-/**
- * The three stores over the client in context, after the migrations; `invalidation` subscribes the session cache to
- * other instances' revocations and answers how to tell them of this one's.
- */
+/** How a dialect's session cache learns of other connections' writes: one of these, or none (no cache). */
+export interface Sessions {
+  /** Subscribes the cache to other instances' revocations, and answers how to tell them of this one's. */
+  readonly invalidation?:
+    | ((cache: SqlSessionStore.Cache) => Effect.Effect<SqlSessionStore.Invalidation, never, Scope.Scope>)
+    | undefined
+  /** A connection of the dialect's own that reads sessions at once (opened after the migrations). */
+  readonly reader?: Effect.Effect<sessionStore.Reader | undefined, never, Scope.Scope> | undefined
+}
+
+/** The three stores over the client in context, after the migrations, the sessions cached as `sessions` says. */
 export const make = (
   options: { readonly logN?: number | undefined },
-  invalidation?: (cache: SqlSessionStore.Cache) => Effect.Effect<SqlSessionStore.Invalidation, never, Scope.Scope>
+  sessionsOptions: Sessions = {}
 ): Effect.Effect<Context.Context<Stores>, Migrator.MigrationError | SqlError, SqlClient.SqlClient | Scope.Scope> =>
   Effect.gen(function*() {
     yield* Migrations.run
+    const { invalidation, reader } = sessionsOptions
     // the cache first, then the subscription that reaches it, then the store given both: nothing wired afterwards
-    const sessions = invalidation === undefined
-      ? yield* SqlSessionStore.make()
-      : yield* Effect.flatMap(
+    const sessions = invalidation !== undefined
+      ? yield* Effect.flatMap(
         SqlSessionStore.makeCache(),
         (cache) => Effect.flatMap(invalidation(cache), (live) => SqlSessionStore.make({ cache, invalidation: live }))
       )
+      : reader !== undefined
+      ? yield* Effect.flatMap(reader, (opened) => sessionStore.make({}, opened))
+      : yield* SqlSessionStore.make()
     const throttle = yield* SqlThrottleStore.make()
     const users = yield* SqlUserStore.make(options).pipe(Effect.provideService(SessionStore, sessions))
     let open = true

@@ -1,16 +1,35 @@
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Cause from "effect/Cause"
-import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
-import type { AuthenticationBackend } from "../../AuthenticationBackend.js"
+import type { AuthenticationBackend, AuthResult } from "../../AuthenticationBackend.js"
 import { isAuthenticationError } from "../../AuthenticationError.js"
 import type { AuthenticationError, ServiceUnavailable, TooManyRequests } from "../../AuthenticationError.js"
 import { Authentication } from "../../CurrentUser.js"
 import type { PermissionDenied } from "../../PermissionDenied.js"
-import { readContext, readService } from "../context.js"
+import { readService } from "../context.js"
 import { appendNoStore } from "../noStore.js"
-import { CurrentRequirement } from "./guards.js"
+import { handOver, requirementOf } from "./guards.js"
+
+// the requests whose response is computed for a user (the backend accepted their credentials): `renderErrors`
+// marks their response `Cache-Control: no-store` on its way out, where a pre-response handler would cost a write to
+// the fiber's refs per request. Keyed by what the platform read the request from, which a router that rewrites the
+// request (a mounted app) keeps
+const personal = new WeakSet<object>()
+
+const keyOf = (request: HttpServerRequest.HttpServerRequest): object =>
+  typeof request.source === "object" && request.source !== null ? request.source : request
+
+/** Whether the response to `request` is computed for a user, and must not be stored by a cache. @internal */
+export const isPersonal = (request: HttpServerRequest.HttpServerRequest): boolean => personal.has(keyOf(request))
+
+const logged = (cause: Cause.Cause<unknown>): Effect.Effect<void> =>
+  Cause.isDie(cause)
+    ? Effect.logError("AuthenticationBackend failed unexpectedly", cause)
+    // a refusal of credentials depends on them: no cache keeps it
+    : Cause.isFailure(cause)
+    ? appendNoStore
+    : Effect.void
 
 /** @internal */
 export const makeAuthenticate = (
@@ -21,34 +40,48 @@ export const makeAuthenticate = (
   HttpServerRequest.HttpServerRequest
 > => {
   const challenge = backend.anonymous.challenge
-  const authenticated = Effect.matchCauseEffect(backend.authenticate, {
-    onFailure: (cause) =>
-      Effect.zipRight(
-        Cause.isDie(cause)
-          ? Effect.logError("AuthenticationBackend failed unexpectedly", cause)
-          // a refusal of credentials depends on them: no cache keeps it
-          : Cause.isFailure(cause)
-          ? appendNoStore
-          : Effect.void,
-        Effect.failCause(cause)
-      ),
-    onSuccess: (result): Effect.Effect<Authentication> =>
-      result._tag === "None"
-        ? Effect.succeed(backend.anonymous)
-        // a response computed for this user: no cache keeps it
-        : Effect.as(appendNoStore, new Authentication(result.value[1], result.value[0], challenge))
-  })
-  // a refusal of credentials is an anonymous request on an endpoint that takes the user optionally
-  const optional = Effect.catchIf(authenticated, isAuthenticationError, () => Effect.succeed(backend.anonymous))
-
-  // the endpoint's guard, run just before, says what it requires; an endpoint without one requires nothing
-  return readContext((context) => {
-    const requirement = Context.getOption(context, CurrentRequirement)
-    if (requirement._tag === "None") return authenticated
-    const endpoint = requirement.value
-    const base = endpoint.optional ? optional : authenticated
-    return endpoint.check === null ? base : Effect.tap(base, endpoint.check)
-  })
+  const anonymous = Effect.succeed(backend.anonymous)
+  // one request: the backend, then the endpoint's check (its guard, run just before, said what it requires; when it
+  // has not run yet, it checks the user itself when it does), the user's response marked personal
+  const run = (request: HttpServerRequest.HttpServerRequest) => {
+    const endpoint = requirementOf(request)
+    const check = endpoint === undefined ? null : endpoint.check
+    const checked = (authentication: Authentication): Effect.Effect<Authentication, PermissionDenied> => {
+      if (endpoint === undefined) {
+        handOver(request, authentication)
+        return Effect.succeed(authentication)
+      }
+      const denied = check === null ? undefined : check(authentication)
+      return denied === undefined ? Effect.succeed(authentication) : Effect.as(denied, authentication)
+    }
+    return Effect.matchCauseEffect<
+      AuthResult,
+      AuthenticationError | ServiceUnavailable | TooManyRequests,
+      HttpServerRequest.HttpServerRequest,
+      Authentication,
+      AuthenticationError | ServiceUnavailable | TooManyRequests,
+      never,
+      Authentication,
+      PermissionDenied,
+      never
+    >(backend.authenticate, {
+      onFailure: (cause) => {
+        const failure = Cause.failureOption(cause)
+        // a refusal of credentials is an anonymous request on an endpoint that takes the user optionally
+        const refusedOptionally = endpoint !== undefined && endpoint.optional && failure._tag === "Some" &&
+          isAuthenticationError(failure.value)
+        const next: Effect.Effect<Authentication, AuthenticationError | ServiceUnavailable | TooManyRequests> =
+          refusedOptionally ? anonymous : Effect.failCause(cause)
+        return Effect.zipRight(logged(cause), next)
+      },
+      onSuccess: (result) => {
+        if (result._tag === "None") return checked(backend.anonymous)
+        personal.add(keyOf(request))
+        return checked(new Authentication(result.value[1], result.value[0], challenge))
+      }
+    })
+  }
+  return readService(HttpServerRequest.HttpServerRequest, run)
 }
 
 /**

@@ -2,6 +2,7 @@ import * as HttpApi from "@effect/platform/HttpApi"
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import type * as HttpApiGroup from "@effect/platform/HttpApiGroup"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import * as Schema from "effect/Schema"
@@ -10,6 +11,7 @@ import { CurrentAuthentication } from "../../CurrentUser.js"
 import type { PermissionDenied } from "../../PermissionDenied.js"
 import * as Policy from "../../Policy.js"
 import * as Requires from "../../Requires.js"
+import { readService } from "../context.js"
 import { allOfScopes, hasChecks } from "../policyAnalysis.js"
 
 /** What `requires` (or `optional`) put on an endpoint. */
@@ -20,7 +22,8 @@ export interface RequirementValue {
   readonly optional: boolean
 }
 
-type Check = (authentication: Authentication) => Effect.Effect<void, PermissionDenied>
+/** A check of the user: `undefined` when it passes at once (no effect to run), else the effect that decides. */
+type Check = (authentication: Authentication) => Effect.Effect<void, PermissionDenied> | undefined
 
 /** What the middleware is told about the endpoint being served, by the endpoint's own guard. */
 export interface EndpointRequirement {
@@ -28,10 +31,40 @@ export interface EndpointRequirement {
   readonly optional: boolean
 }
 
-/** The context entry through which an endpoint's guard tells the authentication middleware what it requires. */
-export const CurrentRequirement = Context.GenericTag<EndpointRequirement, EndpointRequirement>(
-  "effect-auth/HttpApiAuthentication/CurrentRequirement"
-)
+// what each request's endpoint requires, written by the endpoint's guard just before the authentication middleware
+// reads it (HttpApi runs an endpoint's own middleware outside its group's): a table keyed by the request, where a
+// context entry would cost a copy of the request's context and two writes to the fiber's refs per request
+const requirements = new WeakMap<HttpServerRequest.HttpServerRequest, EndpointRequirement>()
+
+// the user of a request that the middleware authenticated before the endpoint's guard ran (the endpoint added the
+// middleware after `requires`, so HttpApi runs it outside the guard): the guard checks it when it runs
+const unchecked = new WeakMap<HttpServerRequest.HttpServerRequest, Authentication>()
+
+/** What the endpoint that `request` is being served by requires, as its guard said; `undefined` before it ran. */
+export const requirementOf = (request: HttpServerRequest.HttpServerRequest): EndpointRequirement | undefined =>
+  requirements.get(request)
+
+/** Hands the user of a request whose guard has not run yet over to the guard, which checks it when it runs. */
+export const handOver = (request: HttpServerRequest.HttpServerRequest, authentication: Authentication): void => {
+  unchecked.set(request, authentication)
+}
+
+/**
+ * The service of a guard (one step): it tells the authentication middleware what its endpoint requires, or, when
+ * the middleware ran first, checks the user it authenticated (fails closed: a guard is never skipped).
+ */
+export const tell = (
+  requirement: EndpointRequirement
+): Effect.Effect<void, PermissionDenied, HttpServerRequest.HttpServerRequest> =>
+  readService(HttpServerRequest.HttpServerRequest, (request) => {
+    const authentication = unchecked.get(request)
+    if (authentication === undefined) {
+      requirements.set(request, requirement)
+      return Effect.void
+    }
+    unchecked.delete(request)
+    return (requirement.check === null ? undefined : requirement.check(authentication)) ?? Effect.void
+  })
 
 /** @internal */
 export const GuardTypeId: unique symbol = Symbol.for("effect-auth/HttpApiAuthentication/Guard")
@@ -53,10 +86,7 @@ export const makeGuard = (value: RequirementValue, method: string, path: string)
   const key = `effect-auth/HttpApiAuthentication: the guard of ${method} ${path} (${what}), which ` +
     `HttpApiAuthentication.layer(Tag, Api) provides when given the API served`
   // the Tag class, which carries its requirement once `GuardTypeId` is defined on it just below
-  const tag = HttpApiMiddleware.Tag<GuardTag>()(key, {
-    provides: CurrentRequirement,
-    failure: Schema.Never
-  }) as unknown as GuardTag
+  const tag = HttpApiMiddleware.Tag<GuardTag>()(key, { failure: Schema.Never }) as unknown as GuardTag
   Object.defineProperty(tag, GuardTypeId, { value })
   return tag
 }
@@ -128,15 +158,16 @@ export const endpointRequirement = (value: RequirementValue, services: Context.C
   const withServices = hasChecks(policy)
     ? Effect.mapInputContext(guarded, (input: Context.Context<never>) => Context.merge(services, input))
     : guarded
-  const run: Check = (authentication) => Effect.provideService(withServices, CurrentAuthentication, authentication)
+  const run = (authentication: Authentication) =>
+    Effect.provideService(withServices, CurrentAuthentication, authentication)
   const scopes = allOfScopes(policy)
-  // all of some scopes (the common case): a passing request allocates nothing
+  // all of some scopes (the common case): a passing request allocates nothing and runs no effect
   return {
     optional: false,
     check: scopes === undefined
       ? run
       : (authentication) =>
-        Requires.hasRequiredScope(authentication.credentials, scopes) ? Effect.void : run(authentication)
+        Requires.hasRequiredScope(authentication.credentials, scopes) ? undefined : run(authentication)
   }
 }
 

@@ -1,12 +1,16 @@
 import type * as HttpApi from "@effect/platform/HttpApi"
 import * as HttpApiBuilder from "@effect/platform/HttpApiBuilder"
 import * as HttpApiMiddleware from "@effect/platform/HttpApiMiddleware"
+import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerRespondable from "@effect/platform/HttpServerRespondable"
+import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
 import { AuthenticationBackend } from "../../AuthenticationBackend.js"
 import { isRenderable } from "../../ErrorResponse.js"
-import { makeAuthenticate, service } from "./authenticate.js"
+import { readService } from "../context.js"
+import { appendNoStore, withNoStore } from "../noStore.js"
+import { isPersonal, makeAuthenticate, service } from "./authenticate.js"
 import * as guards from "./guards.js"
 import { schemeMismatch } from "./schemes.js"
 
@@ -38,9 +42,9 @@ export const context = (
     for (const guard of endpointGuards) {
       context = Context.add(
         context,
-        // a middleware without security is an Effect providing `CurrentRequirement`, whatever its Tag's type says
+        // a middleware without security is an Effect, run before the endpoint's group's middleware
         guard as Context.Tag<any, any>,
-        Effect.succeed(guards.endpointRequirement(guard[guards.GuardTypeId], services))
+        guards.tell(guards.endpointRequirement(guard[guards.GuardTypeId], services))
       )
     }
     return context
@@ -48,13 +52,23 @@ export const context = (
 
 /**
  * Renders effect-auth's errors as they render everywhere (headers included), before HttpApi encodes them by schema
- * (their error type stays `unknown` for HttpApi: what is not ours goes on to its schema encoding).
+ * (their error type stays `unknown` for HttpApi: what is not ours goes on to its schema encoding), and marks the
+ * response to a request whose credentials the backend accepted `Cache-Control: no-store`: the response in hand, or,
+ * for an error HttpApi renders further out, through a pre-response handler.
  */
 export const renderErrors = HttpApiBuilder.middleware((app) =>
-  Effect.catchIf(
-    app,
-    (error: unknown) => isRenderable(error),
-    HttpServerRespondable.toResponse
-    // HttpApi's middleware type wants its app back as it was: the errors that were not ours still fail it
-  ) as HttpApiBuilder.MiddlewareFn<never> extends (app: any) => infer A ? A : never
+  readService(HttpServerRequest.HttpServerRequest, (request) =>
+    Effect.matchCauseEffect(app, {
+      onFailure: (cause) => {
+        const failure = Cause.failureOrCause(cause)
+        const personal = isPersonal(request)
+        if (failure._tag === "Left" && isRenderable(failure.left)) {
+          const rendered = HttpServerRespondable.toResponse(failure.left)
+          return personal ? Effect.map(rendered, withNoStore) : rendered
+        }
+        return personal ? Effect.zipRight(appendNoStore, Effect.failCause(cause)) : Effect.failCause(cause)
+      },
+      onSuccess: (response) => Effect.succeed(isPersonal(request) ? withNoStore(response) : response)
+    })) as HttpApiBuilder.MiddlewareFn<never> extends (app: any) => infer A ? A : never
+  // HttpApi's middleware type wants its app back as it was: the errors that were not ours still fail it
 )

@@ -1,0 +1,163 @@
+/**
+ * What one request through `HttpApiAuthentication` costs and keeps: the endpoint's guard tells the middleware what
+ * the endpoint requires without a context entry of its own (HttpApi's install of the user is the request's one
+ * install), and a response computed for a user is `Cache-Control: no-store` however it was rendered (by the
+ * handler, by effect-auth, or by HttpApi's own error encoding), through a real server.
+ */
+import {
+  HttpApi,
+  HttpApiBuilder,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiSchema,
+  HttpApiSecurity
+} from "@effect/platform"
+import * as NodeHttpServer from "@effect/platform-node/NodeHttpServer"
+import { assert, describe, it } from "@effect/vitest"
+import { Effect, Layer, Schema } from "effect"
+import { AuthenticationBackend, Basic, CurrentAuthentication, CurrentUser } from "effect-auth"
+import * as HttpApiAuthentication from "effect-auth/HttpApiAuthentication"
+import { usersWithScopes } from "./utils/fixtures.js"
+import { basic, request, serve } from "./utils/server.js"
+
+const BasicLive = Basic.layer({
+  verify: usersWithScopes({ alice: ["authenticated", "admin"], bob: ["authenticated"] })
+})
+
+class Authentication extends HttpApiAuthentication.Tag<Authentication>()("test/RequestAuthentication", {
+  security: { basic: HttpApiSecurity.basic }
+}) {}
+
+class Teapot extends Schema.TaggedError<Teapot>()("Teapot", {}, HttpApiSchema.annotations({ status: 418 })) {}
+
+const Text = HttpApiSchema.Text()
+
+const Api = HttpApi.make("request").add(
+  HttpApiGroup.make("pages")
+    .add(HttpApiEndpoint.get("context", "/context").addSuccess(Text).pipe(HttpApiAuthentication.requires("admin")))
+    .add(HttpApiEndpoint.get("optional", "/optional").addSuccess(Text).pipe(HttpApiAuthentication.optional))
+    .add(
+      HttpApiEndpoint.get("teapot", "/teapot").addSuccess(Text).addError(Teapot).pipe(
+        HttpApiAuthentication.requires([])
+      )
+    )
+    .add(HttpApiEndpoint.get("cached", "/cached").addSuccess(Text).pipe(HttpApiAuthentication.requires([])))
+    .middleware(Authentication)
+)
+
+// the keys of the handler's context that effect-auth put there for the request (HttpApi merges the services the
+// group was built with, the backend and the guards among them, into every handler's context)
+const ours = Effect.map(
+  Effect.context<never>(),
+  (context) =>
+    Array.from(context.unsafeMap.keys()).filter((key) =>
+      key.startsWith("effect-auth/") && key !== AuthenticationBackend.key && !key.includes(": the guard of ")
+    ).join(" ")
+)
+
+const PagesLive = HttpApiBuilder.group(Api, "pages", (handlers) =>
+  handlers
+    .handle("context", () => Effect.zipRight(CurrentUser, ours))
+    .handle("optional", () => Effect.map(CurrentUser, (user) => user.displayName || "anonymous"))
+    .handle("teapot", () => Effect.zipRight(CurrentUser, Effect.fail(new Teapot())))
+    .handle("cached", () => Effect.as(CurrentUser, "public")))
+
+const AppLive = (backend: Layer.Layer<AuthenticationBackend>) =>
+  HttpApiBuilder.api(Api).pipe(
+    Layer.provide(PagesLive),
+    Layer.provide(HttpApiAuthentication.layer(Authentication, Api)),
+    Layer.provide(backend),
+    Layer.provideMerge(HttpApiBuilder.Router.Live),
+    Layer.merge(HttpApiBuilder.Middleware.layer),
+    Layer.provideMerge(NodeHttpServer.layerContext)
+  )
+
+const withServer = <A, E>(f: (url: string) => Effect.Effect<A, E>) =>
+  Effect.flatMap(HttpApiBuilder.httpApp, serve).pipe(Effect.provide(AppLive(BasicLive)), Effect.flatMap(f))
+
+// the middleware added to the endpoint after `requires`: HttpApi then runs it before the endpoint's guard
+const LateApi = HttpApi.make("late").add(
+  HttpApiGroup.make("pages").add(
+    HttpApiEndpoint.get("admin", "/admin").addSuccess(Text).pipe(HttpApiAuthentication.requires("admin"))
+      .middleware(Authentication)
+  )
+)
+const LateLive = HttpApiBuilder.api(LateApi).pipe(
+  Layer.provide(
+    HttpApiBuilder.group(
+      LateApi,
+      "pages",
+      (handlers) => handlers.handle("admin", () => Effect.map(CurrentUser, (user) => user.displayName))
+    )
+  ),
+  Layer.provide(HttpApiAuthentication.layer(Authentication, LateApi)),
+  Layer.provide(BasicLive),
+  Layer.provideMerge(HttpApiBuilder.Router.Live),
+  Layer.merge(HttpApiBuilder.Middleware.layer),
+  Layer.provideMerge(NodeHttpServer.layerContext)
+)
+
+describe("HttpApiAuthentication, one request", () => {
+  it.scoped("the endpoint's guard adds no context entry: the handler's context holds the user's, and nothing else of ours", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const reply = yield* request(`${url}/context`, { headers: basic("alice", "x") })
+        assert.deepStrictEqual([reply.status, reply.body], [200, CurrentAuthentication.key])
+        // and the guard still enforces what the endpoint requires
+        assert.strictEqual((yield* request(`${url}/context`, { headers: basic("bob", "x") })).status, 403)
+        assert.strictEqual((yield* request(`${url}/context`)).status, 403)
+      })
+    ))
+
+  it.scoped("no-store on an error HttpApi renders itself for a user, not for an anonymous request", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const signedIn = yield* request(`${url}/teapot`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([signedIn.status, signedIn.headers.get("cache-control")], [418, "no-store"])
+        const anonymous = yield* request(`${url}/teapot`)
+        assert.deepStrictEqual([anonymous.status, anonymous.headers.get("cache-control")], [418, null])
+      })
+    ))
+
+  it.scoped("no-store on a user's page and on refused credentials on an optional endpoint; none on anonymous pages", () =>
+    withServer((url) =>
+      Effect.gen(function*() {
+        const user = yield* request(`${url}/optional`, { headers: basic("bob", "x") })
+        assert.deepStrictEqual([user.body, user.headers.get("cache-control")], ["bob", "no-store"])
+        const refused = yield* request(`${url}/optional`, { headers: { authorization: "Basic foobar" } })
+        assert.deepStrictEqual([refused.status, refused.body, refused.headers.get("cache-control")], [
+          200,
+          "anonymous",
+          "no-store"
+        ])
+        const anonymous = yield* request(`${url}/optional`)
+        assert.deepStrictEqual([anonymous.body, anonymous.headers.get("cache-control")], ["anonymous", null])
+        // requests on one connection after a user's: nothing of the mark is left for them
+        for (let i = 0; i < 3; i++) {
+          assert.isNull((yield* request(`${url}/cached`)).headers.get("cache-control"))
+          assert.strictEqual(
+            (yield* request(`${url}/cached`, { headers: basic("alice", "x") })).headers.get("cache-control"),
+            "no-store"
+          )
+        }
+      })
+    ))
+
+  it.scoped("a guard the middleware runs before (added to the endpoint after requires) still enforces it", () =>
+    Effect.flatMap(HttpApiBuilder.httpApp, serve).pipe(
+      Effect.provide(LateLive),
+      Effect.flatMap((url) =>
+        Effect.gen(function*() {
+          const bob = yield* request(`${url}/admin`, { headers: basic("bob", "x") })
+          assert.deepStrictEqual([bob.status, bob.body], [403, "Forbidden"])
+          assert.strictEqual((yield* request(`${url}/admin`)).status, 403)
+          const alice = yield* request(`${url}/admin`, { headers: basic("alice", "x") })
+          assert.deepStrictEqual([alice.status, alice.body, alice.headers.get("cache-control")], [
+            200,
+            "alice",
+            "no-store"
+          ])
+        })
+      )
+    ))
+})
