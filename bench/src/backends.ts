@@ -8,6 +8,7 @@
 import { run } from "./http.js"
 
 const backends: ReadonlyArray<readonly [name: string, variant: string]> = [
+  ["core path (middleware, Basic accepting at once, requires)", "auth"],
   ["Basic (cached verification)", "basic"],
   ["Bearer", "bearer"],
   ["API key", "apikey"],

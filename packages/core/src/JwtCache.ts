@@ -3,7 +3,7 @@
  * token is kept in the heap), least recently used out first. It holds successes only; what a hit must check again
  * (the time, a revocation, the key) is the caller's, on every hit.
  *
- * @since 0.4.0
+ * @since 0.3.0
  */
 import * as crypto from "node:crypto"
 
@@ -13,7 +13,7 @@ const oneShot = (crypto as { readonly hash?: (algorithm: string, data: string, e
 /**
  * The key a token is cached under: its SHA-256, which gives nothing of the token back.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category keys
  */
 export const tokenKey: (token: string) => string = oneShot === undefined
@@ -24,7 +24,7 @@ export const tokenKey: (token: string) => string = oneShot === undefined
  * How many verified tokens a backend keeps by default: 10,000, a few megabytes at most (an entry is the key, the
  * token's times and the decoded user).
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export const defaultSize = 10_000
@@ -33,7 +33,7 @@ export const defaultSize = 10_000
  * A map of at most `size` entries (0: nothing is kept) that evicts the least recently used first, near enough: an
  * entry used since the last sweep passed it gets a second chance (the CLOCK algorithm), so a hit only sets a flag.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export interface Cache<V> {
@@ -54,7 +54,7 @@ interface Slot<V> {
 /**
  * Makes an empty cache of at most `size` entries.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category constructors
  */
 export const make = <V>(size: number): Cache<V> => {

@@ -25,7 +25,7 @@ export const scopesOf = (payload: { readonly [claim: string]: unknown }): Readon
  * What a token's claims are checked against, worked out once from a backend's options. Times are in seconds, as in
  * the claims.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export interface Policy {
@@ -46,7 +46,7 @@ export interface Policy {
 /**
  * When a token is valid, from its claims: what a verified-token cache checks again on every hit.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export interface Lifetime {
@@ -59,7 +59,7 @@ export interface Lifetime {
  * What the claims check concludes: valid (with the token's lifetime), expired (the one reason worth telling the
  * client), or invalid for a reason that goes to the debug log only.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export type Verdict =
@@ -74,7 +74,7 @@ const invalid = (reason: string): Verdict => ({ _tag: "Invalid", reason })
  * Checks a lifetime against the time `now` (in seconds): `nbf` not after now (give or take the tolerance), `exp`
  * after it, `iat` no older than the maximum age and not in the future.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category guards
  */
 export const checkLifetime = (lifetime: Lifetime, policy: Policy, now: number): Verdict => {
@@ -102,7 +102,7 @@ const numericDate = (value: unknown): number | undefined | false =>
  * Checks a verified token's header and claims (jose's rules, in jose's order): `typ`, the required claims, `iss`,
  * `aud`, then the times against `now` (in seconds), `exp`, `nbf` and `iat` being numbers when present.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category guards
  */
 export const checkClaims = (

@@ -2,7 +2,7 @@
  * A compact JWS checked synchronously with `node:crypto`, written once for both Effect lines: the token split and
  * decoded, its header checked (`alg` pinned, `crit`), its signature checked with a key imported once.
  *
- * @since 0.4.0
+ * @since 0.3.0
  */
 import { Buffer } from "node:buffer"
 import type { webcrypto } from "node:crypto"
@@ -12,7 +12,7 @@ import { constants, createHmac, KeyObject, timingSafeEqual, verify } from "node:
  * A token split into what its signature covers and what it says: the header decoded, the payload still encoded (it
  * is read only once the signature holds).
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export interface Compact {
@@ -27,7 +27,7 @@ export interface Compact {
 /**
  * Why a token is refused: a short code for the debug log, never for the client.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export interface Refused {
@@ -44,7 +44,7 @@ const compactJws = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/
  * character unused and decoders ignore them, so without this check one token would have several spellings (4 for
  * HS256, 16 for RS256), and a denylist keyed on the token text could be walked around.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category guards
  */
 export const isCanonical = (token: string): boolean => {
@@ -63,7 +63,7 @@ const utf8 = new TextDecoder("utf-8", { fatal: true })
 /**
  * Parses base64url-encoded JSON into a plain object: `undefined` when it is not one.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category parsing
  */
 export const decodeJson = (encoded: string): { readonly [key: string]: unknown } | undefined => {
@@ -78,7 +78,7 @@ export const decodeJson = (encoded: string): { readonly [key: string]: unknown }
 /**
  * Splits a canonical compact JWS and decodes its header.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category parsing
  */
 export const decode = (token: string): Compact | Refused => {
@@ -100,7 +100,7 @@ export const decode = (token: string): Compact | Refused => {
  * Checks a header against the pinned algorithms: its `alg` one of them (so never `none`), and every `crit` extension
  * understood (only `b64`, and only `true`: a JWT's payload is always encoded). Answers the algorithm.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category guards
  */
 export const checkHeader = (
@@ -126,7 +126,7 @@ export const checkHeader = (
 /**
  * Checks one signature over its input: `true` only for a genuine one.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export type Verifier = (signingInput: string, signature: Buffer) => boolean
@@ -214,7 +214,7 @@ const verifierOf = (alg: string, key: KeyObject): Verifier => {
 /**
  * The algorithms `node:crypto` checks here; others (`ML-DSA-*`) are left to the caller's fallback.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category models
  */
 export const supported: ReadonlySet<string> = new Set([
@@ -240,7 +240,7 @@ export const supported: ReadonlySet<string> = new Set([
  * `undefined` when `node:crypto` cannot take it here (the caller falls back). A failed check of a malformed
  * signature is `false`, never an exception.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category constructors
  */
 export const importKey = (

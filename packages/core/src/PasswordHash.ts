@@ -223,7 +223,7 @@ const right = scratch.subarray(32)
  * Compares two secrets in constant time: the time taken depends on neither their contents nor their lengths (both are
  * hashed with SHA-256 to 32 bytes first, then compared with `timingSafeEqual`).
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category comparisons
  */
 export const equals = (a: string, b: string): boolean => {
@@ -244,7 +244,7 @@ export const equals = (a: string, b: string): boolean => {
  * in it can be checked against a guessed password, and the password is never kept. Passwords {@link refusal} refuses
  * must not reach it: NUL separates the pair, and UTF-8 would encode a lone surrogate as U+FFFD.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category hashing
  */
 export const memoryKey = (): (stored: string, password: string) => string => {

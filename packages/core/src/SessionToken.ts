@@ -106,7 +106,7 @@ export const verify = (keys: ReadonlyArray<KeyObject>, signed: string | undefine
  * unless given; the oldest go first). Made once per list of keys: a new list (a rotated key) starts with nothing
  * remembered, so that a token only an old key signed is refused.
  *
- * @since 0.4.0
+ * @since 0.3.0
  * @category signing
  */
 export const verifier = (
