@@ -10,19 +10,17 @@ import * as Cause from "effect/Cause"
 import * as Context from "effect/Context"
 import * as Duration from "effect/Duration"
 import * as Effect from "effect/Effect"
-import * as FiberRef from "effect/FiberRef"
-import * as RuntimeFlags from "effect/RuntimeFlags"
 import type { AuthResult } from "./AuthenticationBackend.js"
 import { AuthenticationBackend } from "./AuthenticationBackend.js"
 import type { AuthenticationError, TooManyRequests } from "./AuthenticationError.js"
 import { ServiceUnavailable } from "./AuthenticationError.js"
 import type { CurrentCredentials, CurrentUser } from "./CurrentUser.js"
-import { Authentication, CurrentAuthentication } from "./CurrentUser.js"
+import { Authentication } from "./CurrentUser.js"
 import { hasEntry } from "./internal/authentication.js"
 import { isSameOrigin } from "./internal/client.js"
 import { readContext } from "./internal/context.js"
 import { appendNoStore, withNoStore } from "./internal/noStore.js"
-import { provideAuthentication } from "./internal/provide.js"
+import { provideAuthentication, provideAuthenticationThen } from "./internal/provide.js"
 
 /**
  * @since 0.1.0
@@ -90,26 +88,12 @@ const installed = <E, R>(
   app: HttpApp.Default<E, R>,
   authentication: Authentication
 ): Effect.Effect<HttpServerResponse.HttpServerResponse, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
-  Effect.withFiberRuntime((fiber, status) => {
-    const outer = fiber.getFiberRef(FiberRef.currentContext)
-    const back = FiberRef.set(FiberRef.currentContext, outer)
-    const run = (self: HttpApp.Default<E, R>) =>
-      Effect.zipRight(
-        FiberRef.set(FiberRef.currentContext, Context.add(outer, CurrentAuthentication, authentication)),
-        Effect.matchCauseEffect(self, {
-          onFailure: (cause) => Effect.zipRight(back, Effect.zipRight(appendNoStore, Effect.failCause(cause))),
-          onSuccess: (response) => Effect.as(back, withNoStore(response))
-        })
-      )
-    // no interruption may land between the two writes: the platform runs apps uninterruptibly already, else masked
-    return (RuntimeFlags.interruption(status.runtimeFlags)
-      ? Effect.uninterruptibleMask((restore) => run(restore(app)))
-      : run(app)) as Effect.Effect<
-        HttpServerResponse.HttpServerResponse,
-        E,
-        Exclude<R, CurrentUser | CurrentCredentials>
-      >
-  })
+  // HttpApp.Default's requirements hold the request, which the server provides: the type names the app's own, as before
+  provideAuthenticationThen(app, authentication, withNoStore, appendNoStore) as Effect.Effect<
+    HttpServerResponse.HttpServerResponse,
+    E,
+    Exclude<R, CurrentUser | CurrentCredentials>
+  >
 
 const make = <EH, RH>(options: Partial<AuthenticationMiddlewareOptions<EH, RH>>) => {
   const onError = options.onError

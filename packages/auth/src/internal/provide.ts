@@ -29,29 +29,52 @@ export const provideAuthentication = <A, E, R>(
     return install(outer, Context.add(outer, CurrentAuthentication, authentication), self, status)
   }) as Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>>
 
+/**
+ * `provideAuthentication`, and, in the frame that puts the caller's context back, `onSuccess` applied to the value
+ * and `onFailure` run before a failure goes on (the middleware marks its response there, at no extra step).
+ */
+export const provideAuthenticationThen = <A, E, R>(
+  self: Effect.Effect<A, E, R>,
+  authentication: Authentication,
+  onSuccess: (value: A) => A,
+  onFailure: Effect.Effect<void>
+): Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>> =>
+  Effect.withFiberRuntime((fiber, status) => {
+    const outer = fiber.getFiberRef(FiberRef.currentContext)
+    return install(outer, Context.add(outer, CurrentAuthentication, authentication), self, status, onSuccess, onFailure)
+  }) as Effect.Effect<A, E, Exclude<R, CurrentUser | CurrentCredentials>>
+
 // `self` with `inner` (a context just allocated) as the fiber's context while it runs, `outer` put back when it
 // ends; no interruption can land between the two writes
 const install = <A, E, R>(
   outer: Context.Context<never>,
   inner: Context.Context<never>,
   self: Effect.Effect<A, E, R>,
-  status: FiberStatus.Running
+  status: FiberStatus.Running,
+  onSuccess?: (value: A) => A,
+  onFailure?: Effect.Effect<void>
 ): Effect.Effect<A, E, R> =>
   RuntimeFlags.interruption(status.runtimeFlags)
-    ? Effect.uninterruptibleMask((restore) => swap(outer, inner, restore(self)))
-    : swap(outer, inner, self)
+    ? Effect.uninterruptibleMask((restore) => swap(outer, inner, restore(self), onSuccess, onFailure))
+    : swap(outer, inner, self, onSuccess, onFailure)
 
 const swap = <A, E, R>(
   outer: Context.Context<never>,
   inner: Context.Context<never>,
-  self: Effect.Effect<A, E, R>
+  self: Effect.Effect<A, E, R>,
+  onSuccess: ((value: A) => A) | undefined,
+  onFailure: Effect.Effect<void> | undefined
 ): Effect.Effect<A, E, R> => {
   const back = FiberRef.set(FiberRef.currentContext, outer)
   return Effect.zipRight(
     FiberRef.set(FiberRef.currentContext, inner),
     Effect.matchCauseEffect(self, {
-      onFailure: (cause) => Effect.zipRight(back, Effect.failCause(cause)),
-      onSuccess: (value) => Effect.as(back, value)
+      onFailure: (cause) =>
+        Effect.zipRight(
+          back,
+          onFailure === undefined ? Effect.failCause(cause) : Effect.zipRight(onFailure, Effect.failCause(cause))
+        ),
+      onSuccess: (value) => Effect.as(back, onSuccess === undefined ? value : onSuccess(value))
     })
   )
 }
