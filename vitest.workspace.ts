@@ -1,1 +1,1 @@
-export default ["packages/*", "examples/*", "scripts"]
+export default ["packages/core", "packages/effect3/*", "examples/*", "scripts"]

@@ -26,6 +26,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath } from "node:url"
 import ts from "typescript"
+import { packageDirs } from "./packageDirs.js"
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..")
 const packagesDir = path.join(root, "packages")
@@ -341,7 +342,7 @@ const emit = (options: {
   }
 }
 
-for (const pkg of fs.readdirSync(packagesDir).sort(compare)) {
+for (const pkg of packageDirs(packagesDir)) {
   const pkgDir = path.join(packagesDir, pkg)
   const srcDir = path.join(pkgDir, "src")
   if (!fs.existsSync(srcDir) || !fs.statSync(srcDir).isDirectory()) continue
@@ -363,7 +364,7 @@ const pages = (): Array<string> => [
   ...fs.readdirSync(path.join(root, "docs")).filter((name) => name.endsWith(".md")).sort(compare).map((name) =>
     `docs/${name}`
   ),
-  ...fs.readdirSync(packagesDir).sort(compare).map((pkg) => `packages/${pkg}/README.md`).filter((page) =>
+  ...packageDirs(packagesDir).map((pkg) => `packages/${pkg}/README.md`).filter((page) =>
     fs.existsSync(path.join(root, page))
   )
 ]

@@ -18,6 +18,7 @@ import * as fs from "node:fs"
 import * as path from "node:path"
 import { fileURLToPath, pathToFileURL } from "node:url"
 import ts from "typescript"
+import { lineOf, packageDirs } from "./packageDirs.js"
 
 /** A module may have this many lines; one more and it must be split. */
 export const maxLines = 300
@@ -149,18 +150,22 @@ const shortestCircle = (
   return [start, start]
 }
 
-/** The workspace's packages: their name and their `src` directory. */
-const packagesOf = (root: string): ReadonlyArray<{ readonly name: string; readonly src: string }> => {
+/** The workspace's packages: their name, their Effect line (none for the shared core) and their `src` directory. */
+const packagesOf = (root: string): ReadonlyArray<Package> => {
   const packagesDir = path.join(root, "packages")
-  return fs.readdirSync(packagesDir, { withFileTypes: true })
-    .filter((entry) => entry.isDirectory() && fs.existsSync(path.join(packagesDir, entry.name, "package.json")))
-    .map((entry) => {
-      const dir = path.join(packagesDir, entry.name)
+  return packageDirs(packagesDir)
+    .map((pkg) => {
+      const dir = path.join(packagesDir, pkg)
       const { name } = JSON.parse(fs.readFileSync(path.join(dir, "package.json"), "utf8")) as { name: string }
-      return { name, src: path.join(dir, "src") }
+      return { name, line: lineOf(pkg), src: path.join(dir, "src") }
     })
     .filter(({ src }) => fs.existsSync(src))
-    .sort((a, b) => a.name.localeCompare(b.name))
+}
+
+interface Package {
+  readonly name: string
+  readonly line: string | undefined
+  readonly src: string
 }
 
 const sourceFiles = (dir: string): ReadonlyArray<string> =>
@@ -173,14 +178,17 @@ const sourceFiles = (dir: string): ReadonlyArray<string> =>
 const resolve = (
   from: string,
   specifier: string,
-  packages: ReadonlyArray<{ readonly name: string; readonly src: string }>,
+  packages: ReadonlyArray<Package>,
   files: ReadonlySet<string>
 ): string | undefined => {
+  // both lines publish `effect-auth`: a bare name means the importer's own line, or the shared core
+  const line = packages.find(({ src }) => from.startsWith(src + path.sep))?.line
   let base: string | undefined
   if (specifier.startsWith(".")) {
     base = path.resolve(path.dirname(from), specifier)
   } else {
-    for (const { name, src } of packages) {
+    for (const { line: other, name, src } of packages) {
+      if (other !== undefined && other !== line) continue
       // a package's "." is src/index.ts and its "./*" is src/*.ts (the `source` condition of its exports)
       if (specifier === name) base = path.join(src, "index")
       else if (specifier.startsWith(`${name}/`)) base = path.join(src, specifier.slice(name.length + 1))

@@ -20,7 +20,7 @@ import { fileURLToPath } from "node:url"
 
 const root = fileURLToPath(new URL("../../../", import.meta.url))
 // core is not named in the README: npm fetches it as a dependency of the others
-const packages = ["core", "auth", "jwt", "sql"]
+const packages = ["core", "effect3/auth", "effect3/jwt", "effect3/sql"]
 const timeout = 600_000
 
 // the child processes get a plain environment: none of the npm_*, PNPM_*, VITEST* or NODE_OPTIONS of this run

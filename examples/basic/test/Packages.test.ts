@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url))
 const read = (file: string) => readFileSync(join(root, file), "utf8")
 const json = (file: string) => JSON.parse(read(file))
 const repository = "https://github.com/effect-auth/effect-auth"
-const published = ["auth", "jwt", "sql"]
+const published = ["effect3/auth", "effect3/jwt", "effect3/sql"]
 
 // without the workspace's "source" condition, which points at src/*.ts
 const withoutSource = (exports: unknown): unknown =>

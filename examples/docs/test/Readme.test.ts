@@ -15,9 +15,13 @@ const pages = [
   "README.md",
   ...readdirSync(join(root, "docs")).filter((name) => name.endsWith(".md")).sort().map((name) => `docs/${name}`)
 ]
-const packageReadmes = readdirSync(join(root, "packages")).sort().map((pkg) => `packages/${pkg}/README.md`).filter((
-  page
-) => existsSync(join(root, page)))
+// the shared core's, and each Effect line's (packages/effect3/auth, packages/effect4/auth, ...)
+const packageReadmes = readdirSync(join(root, "packages")).sort()
+  .flatMap((dir) =>
+    /^effect\d+$/.test(dir) ? readdirSync(join(root, "packages", dir)).map((pkg) => `${dir}/${pkg}`) : [dir]
+  )
+  .map((pkg) => `packages/${pkg}/README.md`)
+  .filter((page) => existsSync(join(root, page)))
 const repository = "https://github.com/effect-auth/effect-auth"
 const read = (page: string) => readFileSync(join(root, page), "utf8")
 
@@ -64,7 +68,7 @@ for (const page of [...pages, ...packageReadmes]) {
       if (path !== undefined) {
         it(`example from ${path} stands in that file, which tsc -b compiles`, () => {
           // the directories the projects of tsconfig.json include
-          assert.match(path, /^(packages\/[^/]+\/(src|test|test-register)|examples\/[^/]+\/(src|test))\//)
+          assert.match(path, /^(packages\/(effect\d+\/)?[^/]+\/(src|test|test-register)|examples\/[^/]+\/(src|test))\//)
           const source = readFileSync(join(root, path), "utf8")
           assert.include(source, rest.join("\n"))
         })
