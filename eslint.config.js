@@ -27,6 +27,18 @@ export default tseslint.config(
     }
   },
   {
+    // the specifications both lines run: no Effect API and no test runner (the lines run vitest 3 and vitest 5)
+    files: ["packages/specs/src/**"],
+    rules: {
+      "no-restricted-imports": ["error", {
+        patterns: [{
+          group: ["effect", "effect/*", "@effect/*", "effect-auth", "effect-auth/*", "vitest", "vitest/*", "ws"],
+          message: "packages/specs is shared by both Effect lines: plain Node and fast-check only"
+        }]
+      }]
+    }
+  },
+  {
     // type tests keep values only to ask for their types
     files: ["**/test/types/**", "**/test-register/**"],
     rules: { "@typescript-eslint/no-unused-vars": "off" }

@@ -12,12 +12,24 @@
  * CONNECTIONS=n). backends.ts and alternatives.ts run it over many variants.
  */
 import autocannon from "autocannon"
-import { spawn } from "node:child_process"
+import { execFileSync, spawn } from "node:child_process"
 import { once } from "node:events"
 import * as os from "node:os"
 import { fileURLToPath } from "node:url"
 
 const serverTs = fileURLToPath(new URL("./server.ts", import.meta.url))
+
+/**
+ * Which server file serves the apps, and under which Node executable: this bench's `server.ts` under the runner's
+ * Node unless given (the Effect 4 line's, ../effect4/src/server.ts, runs under Node 22).
+ */
+export interface ServerFile {
+  readonly file: string
+  readonly node: string
+}
+
+/** The Effect 3 line's server.ts, under the Node that runs the bench. */
+export const effect3Server: ServerFile = { file: serverTs, node: process.execPath }
 
 /** The served process, its ports and the headers each app's client sends. */
 export interface Served {
@@ -26,10 +38,10 @@ export interface Served {
   readonly headers: ReadonlyArray<Record<string, string>>
 }
 
-/** Starts `server.ts` serving `variants` from one process. */
-export const start = async (variants: ReadonlyArray<string>): Promise<Served> => {
+/** Starts `server.ts` (or `server`'s file, under its Node) serving `variants` from one process. */
+export const start = async (variants: ReadonlyArray<string>, server: ServerFile = effect3Server): Promise<Served> => {
   // the library as it ships (its built dist/, as `pnpm bench` builds it first) under the tsx loader
-  const child = spawn(process.execPath, ["--import", "tsx", serverTs, ...variants], {
+  const child = spawn(server.node, ["--import", "tsx", server.file, ...variants], {
     stdio: ["ignore", "pipe", "inherit", "ipc"]
   })
   let text = ""
@@ -132,8 +144,13 @@ export const settings = {
  * `variant` against `base` (its app without authentication), served from one process: `settings.pairs` pairs of
  * bursts in alternating order after a warm-up of each.
  */
-export const compare = async (name: string, base: string, variant: string): Promise<Comparison> => {
-  const served = await start([base, variant])
+export const compare = async (
+  name: string,
+  base: string,
+  variant: string,
+  server: ServerFile = effect3Server
+): Promise<Comparison> => {
+  const served = await start([base, variant], server)
   try {
     // the first Basic request's hash (the verifier caches it), then a warm-up for the JIT
     await signIn(served)
@@ -176,9 +193,13 @@ export const compare = async (name: string, base: string, variant: string): Prom
 
 const loadAverage = () => os.loadavg().map((x: number) => x.toFixed(2)).join(" ")
 
+/** The version of the Node that serves the apps (the runner's unless `node` is another executable). */
+const versionOf = (node: string): string =>
+  node === process.execPath ? process.version : execFileSync(node, ["-v"], { encoding: "utf8" }).trim()
+
 /** The heading of the comparison tables: the machine, the load average at the start, and the method. */
-export const heading = (): string => {
-  return `node ${process.version}, ${os.availableParallelism()} CPUs, load average at the start ${loadAverage()}, ${
+export const heading = (node: string = process.execPath): string => {
+  return `node ${versionOf(node)}, ${os.availableParallelism()} CPUs, load average at the start ${loadAverage()}, ${
     new Date().toISOString().slice(0, 16)
   }Z; ${settings.pairs} pairs of ${settings.duration}s bursts, ${settings.connections} connections, 127.0.0.1`
 }
@@ -212,14 +233,15 @@ export const control = ["A/A control: plain vs plain2", "plain", "plain2"] as co
  */
 export const run = async (
   title: string,
-  rows: ReadonlyArray<readonly [name: string, base: string, variant: string]>
+  rows: ReadonlyArray<readonly [name: string, base: string, variant: string]>,
+  server: ServerFile = effect3Server
 ): Promise<void> => {
   const only = process.env["ONLY"]?.split(",")
-  console.log(`## ${title}\n\n${heading()}\n`)
+  console.log(`## ${title}\n\n${heading(server.node)}\n`)
   const results: Array<Comparison> = []
   for (const [name, base, variant] of [control, ...rows]) {
     if (only !== undefined && variant !== control[2] && !only.includes(variant)) continue
-    results.push(await compare(name, base, variant))
+    results.push(await compare(name, base, variant, server))
   }
   console.log(table(results))
   console.log(`\n${footing()}`)

@@ -13,7 +13,7 @@ const root = fileURLToPath(new URL("../../../", import.meta.url))
 const read = (file: string) => readFileSync(join(root, file), "utf8")
 const json = (file: string) => JSON.parse(read(file))
 const repository = "https://github.com/effect-auth/effect-auth"
-const published = ["effect3/auth", "effect3/jwt", "effect3/sql"]
+const published = ["effect3/auth", "effect3/jwt", "effect3/sql", "effect4/auth", "effect4/jwt"]
 
 // without the workspace's "source" condition, which points at src/*.ts
 const withoutSource = (exports: unknown): unknown =>
@@ -24,13 +24,27 @@ const withoutSource = (exports: unknown): unknown =>
     )
 
 describe("published packages", () => {
-  const changelogVersion = /^## (\d+\.\d+\.\d+)/m.exec(read("CHANGELOG.md"))?.[1]
+  // each line's latest section: `## 1.0.0` for the Effect 4 line, `## 0.3.0` for the Effect 3 line
+  const changelogVersions = Array.from(
+    read("CHANGELOG.md").matchAll(/^## (\d+)\.(\d+)\.(\d+)/gm),
+    (m) => m.slice(1, 4).join(".")
+  )
 
   for (const dir of published) {
     const pkg = json(`packages/${dir}/package.json`)
     describe(pkg.name, () => {
-      it("has the version of the CHANGELOG's latest section", () => {
-        assert.strictEqual(pkg.version, changelogVersion)
+      it("has the version of its line's latest section of the CHANGELOG", () => {
+        const major = pkg.version.split(".")[0]
+        assert.strictEqual(pkg.version, changelogVersions.find((version) => version.split(".")[0] === major))
+      })
+
+      it("publishes to its line's dist-tag, for its line's Effect and Node", () => {
+        // npm install effect effect-auth gives Effect 4 and the Effect 4 line; the Effect 3 line stays under effect3
+        const effect4 = dir.startsWith("effect4/")
+        assert.strictEqual(pkg.publishConfig.tag, effect4 ? "latest" : "effect3")
+        assert.strictEqual(pkg.peerDependencies.effect, effect4 ? "^4.1.5" : "^3.22.4")
+        assert.strictEqual(pkg.version.split(".")[0], effect4 ? "1" : "0")
+        if (effect4) assert.strictEqual(pkg.engines.node, ">=22.19.0")
       })
 
       it("has a licence, its repository, homepage and issues, and a LICENSE file", () => {
@@ -79,15 +93,42 @@ describe("install lines", () => {
     }
   })
 
-  it("pin every package but ours to the version the workspace uses", () => {
+  // the Effect 4 packages the workspace tests with: what an unpinned line gets from npm today
+  const effect4 = Object.fromEntries(
+    ["packages/effect4/package.json", "packages/effect4/auth/package.json", "packages/effect4/jwt/package.json"]
+      .flatMap((file) => Object.entries({ ...json(file).dependencies, ...json(file).devDependencies }))
+  ) as Record<string, string>
+  const effect3Version = json("packages/effect3/auth/package.json").version as string
+
+  it("Effect 3 lines pin every package: ours to the 0.x line, the rest to the version the workspace uses", () => {
+    // a line without a single pin is an Effect 4 line: npm's defaults are the Effect 4 line (next test)
     for (const { line, page } of lines) {
       const words = line.replace(/#.*$/, "").trim().split(/\s+/).slice(2).filter((word) => !word.startsWith("-"))
+      if (words.every((word) => word.lastIndexOf("@") <= 0)) continue
       for (const word of words) {
         const at = word.lastIndexOf("@")
         const [name, version] = at > 0 ? [word.slice(0, at), word.slice(at + 1)] : [word, undefined]
-        if (ours.has(name)) continue
+        if (ours.has(name)) {
+          // effect-auth@0.3: npm's latest of our names is the Effect 4 line
+          assert.isTrue(version !== undefined && effect3Version.startsWith(`${version}.`), `${page}: ${line}`)
+          continue
+        }
         assert.isDefined(versions[name], `${page}: ${name} is not a dependency of the workspace: ${line}`)
         assert.strictEqual(version, versions[name], `${page}: ${name} is not pinned to ${versions[name]}: ${line}`)
+      }
+    }
+  })
+
+  it("Effect 4 lines name only packages the Effect 4 line is tested with", () => {
+    const unpinned = lines.filter(({ line }) =>
+      line.replace(/#.*$/, "").trim().split(/\s+/).slice(2).every((word) => word.lastIndexOf("@") <= 0)
+    )
+    assert.isNotEmpty(unpinned)
+    for (const { line, page } of unpinned) {
+      const words = line.replace(/#.*$/, "").trim().split(/\s+/).slice(2).filter((word) => !word.startsWith("-"))
+      for (const name of words) {
+        if (ours.has(name)) continue
+        assert.isDefined(effect4[name], `${page}: ${name} is not a dependency of the Effect 4 packages: ${line}`)
       }
     }
   })

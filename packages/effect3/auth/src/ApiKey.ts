@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Authorization from "@effect-auth/core/Authorization"
+import { queryValues } from "@effect-auth/core/Challenge"
 import * as Headers from "@effect/platform/Headers"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
@@ -52,13 +53,6 @@ export const parse = (
   if (key === Authorization.malformed) return Either.left(malformed)
   if (key === Authorization.empty) return Either.left(rejected)
   return Either.right(Option.some(Redacted.make(key)))
-}
-
-const queryValues = (url: string, name: string): ReadonlyArray<string> => {
-  const question = url.indexOf("?")
-  if (question === -1) return []
-  const hash = url.indexOf("#", question)
-  return new URLSearchParams(hash === -1 ? url.slice(question + 1) : url.slice(question + 1, hash)).getAll(name)
 }
 
 // the raw value(s) of the key; the query is read from the URL, since the middleware runs before the router

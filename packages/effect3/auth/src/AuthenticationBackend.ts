@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Origin from "@effect-auth/core/Origin"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
 import * as Effect from "effect/Effect"
@@ -91,10 +92,7 @@ export declare namespace AuthenticationBackend {
    * @since 0.2.0
    * @category models
    */
-  export interface OriginCheck {
-    readonly sameOrigin: boolean
-    readonly origins: ReadonlySet<string>
-  }
+  export type OriginCheck = Origin.Check
 }
 
 const toChallenges = (challenge: string | ReadonlyArray<string> | undefined): ReadonlyArray<string> =>
@@ -104,11 +102,7 @@ const anonymousCredentials = new AuthCredentials()
 const anonymousUser = new UnauthenticatedUser()
 
 const toOriginCheck = (origins: WebSocketOrigins | undefined): AuthenticationBackend.OriginCheck | undefined =>
-  origins === undefined
-    ? undefined
-    : origins === "same-origin"
-    ? { sameOrigin: true, origins: new Set() }
-    : { sameOrigin: false, origins: new Set(origins.map((origin) => origin.toLowerCase())) }
+  origins === undefined ? undefined : Origin.makeCheck(origins)
 
 const make = (
   authenticate: Authenticate,
@@ -215,16 +209,10 @@ export class AuthenticationBackend extends Context.Tag("effect-auth/Authenticati
    */
   static firstOf(...backends: ReadonlyArray<AuthenticationBackend.Service>): AuthenticationBackend.Service {
     // a websocket may carry any backend's credentials: restricted if any backend restricts, to what any allows
-    const checks = backends.flatMap((backend) =>
-      backend.websocketOrigins === undefined ? [] : [backend.websocketOrigins]
-    )
     return make(
       firstOf(backends.map((backend) => backend.authenticate)),
       { challenge: backends.flatMap((backend) => backend.challenges) },
-      checks.length === 0 ? undefined : {
-        sameOrigin: checks.some((check) => check.sameOrigin),
-        origins: new Set(checks.flatMap((check) => Array.from(check.origins)))
-      }
+      Origin.mergeChecks(backends.map((backend) => backend.websocketOrigins))
     )
   }
 

@@ -3,6 +3,7 @@
  *
  * @since 0.1.0
  */
+import * as Origin from "@effect-auth/core/Origin"
 import type * as HttpApp from "@effect/platform/HttpApp"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -68,15 +69,13 @@ const crossOrigin = Effect.as(
 const isForeignWebSocket = (
   request: HttpServerRequest.HttpServerRequest,
   check: AuthenticationBackend.OriginCheck
-): boolean => {
-  const upgrade = request.headers["upgrade"]
-  if (upgrade === undefined || upgrade.toLowerCase() !== "websocket") return false
-  const origin = request.headers["origin"]
-  if (origin === undefined) return false
-  const normalized = origin.toLowerCase()
-  if (check.origins.has(normalized)) return false
-  return !(check.sameOrigin && isSameOrigin(request, normalized))
-}
+): boolean =>
+  Origin.isForeignWebSocket(
+    request.headers["upgrade"],
+    request.headers["origin"],
+    check,
+    (origin) => isSameOrigin(request, origin)
+  )
 
 /**
  * `app` with the request's entry installed (as `provideAuthentication` does: a copy of the fiber's context with the

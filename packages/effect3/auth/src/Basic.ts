@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Authorization from "@effect-auth/core/Authorization"
+import * as Challenge from "@effect-auth/core/Challenge"
 import * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
 import * as Layer from "effect/Layer"
@@ -89,7 +90,7 @@ export interface Options<R> {
  * @since 0.1.0
  * @category constructors
  */
-export const challenge = (realm: string): string => `Basic realm="${realm.replace(/["\\]/g, "\\$&")}", charset="UTF-8"`
+export const challenge = (realm: string): string => Challenge.basic(realm)
 
 const read = (request: { readonly headers: { readonly [name: string]: string | undefined } }) =>
   parse(request.headers["authorization"])

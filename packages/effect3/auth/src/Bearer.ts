@@ -4,6 +4,7 @@
  * @since 0.1.0
  */
 import * as Authorization from "@effect-auth/core/Authorization"
+import * as Challenge from "@effect-auth/core/Challenge"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import type * as Effect from "effect/Effect"
 import * as Either from "effect/Either"
@@ -22,7 +23,7 @@ import * as skeleton from "./internal/credentials.js"
  * @since 0.1.0
  * @category models
  */
-export type ErrorCode = "invalid_request" | "invalid_token" | "insufficient_scope"
+export type ErrorCode = Challenge.BearerError
 
 /**
  * @since 0.1.0
@@ -35,8 +36,6 @@ export interface ChallengeOptions {
   readonly error?: ErrorCode | undefined
 }
 
-const quote = (value: string): string => `"${value.replace(/["\\]/g, "\\$&")}"`
-
 /**
  * A `WWW-Authenticate` challenge: `Bearer`, `Bearer realm="api"`, `Bearer realm="api", error="invalid_token"`
  * (quotes and backslashes in the realm escaped).
@@ -44,12 +43,7 @@ const quote = (value: string): string => `"${value.replace(/["\\]/g, "\\$&")}"`
  * @since 0.1.0
  * @category constructors
  */
-export const challenge = (options: ChallengeOptions = {}): string => {
-  const params: Array<string> = []
-  if (options.realm !== undefined) params.push(`realm=${quote(options.realm)}`)
-  if (options.error !== undefined) params.push(`error=${quote(options.error)}`)
-  return params.length === 0 ? "Bearer" : `Bearer ${params.join(", ")}`
-}
+export const challenge = (options: ChallengeOptions = {}): string => Challenge.bearer(options.realm, options.error)
 
 const malformed = (realm: string | undefined) =>
   new InvalidCredentials({

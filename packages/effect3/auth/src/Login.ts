@@ -5,6 +5,7 @@
  *
  * @since 0.2.0
  */
+import * as LoginForm from "@effect-auth/core/LoginForm"
 import * as Redirect from "@effect-auth/core/Redirect"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as HttpServerResponse from "@effect/platform/HttpServerResponse"
@@ -105,26 +106,18 @@ export const readForm = (
   options: FormOptions = {}
 ): Effect.Effect<Form, InvalidForm | PayloadTooLarge, HttpServerRequest.HttpServerRequest> => {
   const maxBytes = options.maxBytes ?? defaultMaxBytes
-  const maxUsername = options.maxUsername ?? defaultMaxUsername
-  const maxPassword = options.maxPassword ?? defaultMaxPassword
+  const limits = {
+    maxUsername: options.maxUsername ?? defaultMaxUsername,
+    maxPassword: options.maxPassword ?? defaultMaxPassword
+  }
   return Effect.flatMap(HttpServerRequest.HttpServerRequest, (request) => {
     if (!isUrlEncoded(request)) return Effect.fail(new InvalidForm({ reason: "not application/x-www-form-urlencoded" }))
     return Effect.flatMap(readUrlParams(request, maxBytes), (params): Effect.Effect<Form, InvalidForm> => {
-      const username = params.get("username")
-      const password = params.get("password")
-      if (username === null || username === "" || password === null || password === "") {
-        return Effect.fail(new InvalidForm({ reason: "missing username or password" }))
-      }
-      if (username.length > maxUsername || password.length > maxPassword) {
-        return Effect.fail(new InvalidForm({ reason: "username or password too long" }))
-      }
-      const remember = params.get("remember")
-      return Effect.succeed({
-        username,
-        password: Redacted.make(password),
-        next: safeNext(params.get("next") ?? "/"),
-        remember: remember !== null && remember !== "" && remember !== "off"
-      })
+      // the fields' rules are @effect-auth/core's; the password is `Redacted` as soon as it is read
+      const parsed = LoginForm.parse(params, limits)
+      if (parsed._tag === "Invalid") return Effect.fail(new InvalidForm({ reason: parsed.reason }))
+      const { next, password, remember, username } = parsed
+      return Effect.succeed({ username, password: Redacted.make(password), next, remember })
     })
   })
 }

@@ -4,6 +4,7 @@
  *
  * @since 0.1.0
  */
+import type * as JwtKeys from "@effect-auth/core/JwtKeys"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import type { AuthCredentials, RejectedCredentials } from "effect-auth"
 import { AuthenticationBackend } from "effect-auth"
@@ -25,7 +26,7 @@ import type * as verify from "./internal/verify.js"
  * @since 0.1.0
  * @category models
  */
-export type HmacAlgorithm = "HS256" | "HS384" | "HS512"
+export type HmacAlgorithm = JwtKeys.HmacAlgorithm
 
 /**
  * The signature algorithms: the key is a public key (or a key set of them). `ML-DSA-*` need a runtime that has them.
@@ -33,21 +34,7 @@ export type HmacAlgorithm = "HS256" | "HS384" | "HS512"
  * @since 0.1.0
  * @category models
  */
-export type AsymmetricAlgorithm =
-  | "RS256"
-  | "RS384"
-  | "RS512"
-  | "PS256"
-  | "PS384"
-  | "PS512"
-  | "ES256"
-  | "ES384"
-  | "ES512"
-  | "EdDSA"
-  | "Ed25519"
-  | "ML-DSA-44"
-  | "ML-DSA-65"
-  | "ML-DSA-87"
+export type AsymmetricAlgorithm = JwtKeys.AsymmetricAlgorithm
 
 /**
  * The algorithms a backend accepts: at least one, all of one family (so a public key can never be used as an

@@ -5,6 +5,7 @@
  * JWKS endpoint.
  */
 import * as JwtCache from "@effect-auth/core/JwtCache"
+import * as JwtKeys from "@effect-auth/core/JwtKeys"
 import { Jwt } from "@effect-auth/jwt"
 import { FetchHttpClient, HttpRouter, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
@@ -14,7 +15,6 @@ import type { JWK } from "jose"
 import { exportJWK, generateKeyPair, SignJWT } from "jose"
 import { createHash } from "node:crypto"
 import { localKey } from "../src/internal/config.js"
-import * as keys from "../src/internal/keys.js"
 import * as verify from "../src/internal/verify.js"
 import { AppUser, now, nowSeconds } from "./fixtures.js"
 import { bearer, jwksServer, request, serve } from "./utils.js"
@@ -39,7 +39,7 @@ const inspectable = (options: Partial<Jwt.SecretKeyOptions<Schema.Schema.Type<ty
   const cache = JwtCache.make<verify.Entry>(settings.cacheSize ?? 100)
   const key = localKey(settings as Jwt.Options<any, any>)
   const check =
-    verify.make(settings as any, { _tag: "Key", checks: keys.local(settings.algorithms, key) }, cache).verify
+    verify.make(settings as any, { _tag: "Key", checks: JwtKeys.local(settings.algorithms, key) }, cache).verify
   return { cache, check }
 }
 

@@ -1,4 +1,5 @@
 import type { Proto } from "@effect-auth/core/Forwarded"
+import * as Origin from "@effect-auth/core/Origin"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import { hasProperty } from "effect/Predicate"
 
@@ -39,42 +40,18 @@ export const schemeOf = (request: HttpServerRequest.HttpServerRequest): Proto =>
 /** Whether the client came over TLS (see {@link schemeOf}): what may be trusted, as for a websocket's `Origin`. */
 export const isTls = (request: HttpServerRequest.HttpServerRequest): boolean => schemeOf(request) === "https"
 
-const claimsHttps = (header: string | undefined): boolean => {
-  if (header === undefined) return false
-  const comma = header.indexOf(",")
-  return (comma === -1 ? header : header.slice(0, comma)).trim().toLowerCase() === "https"
-}
-
 /**
  * Whether cookies set for the request get `Secure` (`secure: "auto"`): over TLS (see {@link isTls}), or when a first
  * `x-forwarded-proto` says `https` even from a peer that is not trusted: a client that forges it only makes its own
  * cookies stricter, and an app behind a TLS proxy keeps `Secure` cookies without `ProxyHeaders`.
  */
 export const isSecureCookie = (request: HttpServerRequest.HttpServerRequest): boolean =>
-  isTls(request) || claimsHttps(request.headers["x-forwarded-proto"])
-
-// the site's own origin, as a browser writes it in `Origin`: the client's scheme (TLS, or a trusted proxy's word:
-// never a header from anyone else), the `Host` header, the scheme's default port left out
-const siteOrigin = (request: HttpServerRequest.HttpServerRequest): string | undefined => {
-  const host = request.headers["host"]
-  if (host === undefined) return undefined
-  try {
-    return new URL(`${schemeOf(request)}://${host}`).origin
-  } catch {
-    return undefined
-  }
-}
+  isTls(request) || Origin.claimsHttps(request.headers["x-forwarded-proto"])
 
 /**
- * Whether `origin` (an `Origin` header) is the site's own: the same scheme, host and port (`https://host` is another
- * origin than `http://host`). A request without `Host`, or an `Origin` that is no URL (`null`), is not.
+ * Whether `origin` (an `Origin` header) is the site's own: the same scheme (TLS, or a trusted proxy's word: never a
+ * header from anyone else), host (`Host`) and port (`https://host` is another origin than `http://host`). A request
+ * without `Host`, or an `Origin` that is no URL (`null`), is not.
  */
-export const isSameOrigin = (request: HttpServerRequest.HttpServerRequest, origin: string): boolean => {
-  const own = siteOrigin(request)
-  if (own === undefined) return false
-  try {
-    return new URL(origin).origin === own
-  } catch {
-    return false
-  }
-}
+export const isSameOrigin = (request: HttpServerRequest.HttpServerRequest, origin: string): boolean =>
+  Origin.isSameOrigin(origin, schemeOf(request), request.headers["host"])

@@ -1,3 +1,4 @@
+import * as CsrfOrigin from "@effect-auth/core/CsrfOrigin"
 import * as CsrfToken from "@effect-auth/core/CsrfToken"
 import type * as HttpServerRequest from "@effect/platform/HttpServerRequest"
 import * as Context from "effect/Context"
@@ -121,21 +122,14 @@ export const sessionOf = (context: Context.Context<never>, request: HttpServerRe
 export const checkOrigin =
   (origins: ReadonlySet<string>) =>
   (request: HttpServerRequest.HttpServerRequest): Effect.Effect<void, CrossSiteRequest> => {
-    const origin = request.headers["origin"]
-    const site = request.headers["sec-fetch-site"]
-    if (origin !== undefined && origins.has(origin.toLowerCase())) return Effect.void
-    if (site !== undefined) {
-      // a browser that says where a request comes from cannot be made to lie by a page
-      return site === "same-origin" || site === "none"
-        ? Effect.void
-        : Effect.fail(new CrossSiteRequest({ source: `Sec-Fetch-Site: ${site}` }))
-    }
-    // no browser page sent it (curl, a server), or a browser too old to say: the token decides
-    if (origin === undefined) return Effect.void
-    // scheme, host and port, as the browser would compare them
-    return isSameOrigin(request, origin.toLowerCase())
-      ? Effect.void
-      : Effect.fail(new CrossSiteRequest({ source: `Origin: ${origin}` }))
+    // the rule is @effect-auth/core's; the site's own origin is the request's (its scheme by the TLS rule)
+    const source = CsrfOrigin.refusal(
+      request.headers["origin"],
+      request.headers["sec-fetch-site"],
+      origins,
+      (origin) => isSameOrigin(request, origin)
+    )
+    return source === undefined ? Effect.void : Effect.fail(new CrossSiteRequest({ source }))
   }
 
 /** The request's nonce: its cookie's value, when it is one `CsrfToken.makeNonce` could have made. */

@@ -1,3 +1,4 @@
+import * as LoginForm from "@effect-auth/core/LoginForm"
 import * as Redirect from "@effect-auth/core/Redirect"
 import * as Cookies from "@effect/platform/Cookies"
 import * as HttpApp from "@effect/platform/HttpApp"
@@ -38,12 +39,9 @@ export const withoutMaxAge = (response: HttpServerResponse.HttpServerResponse, n
   return HttpServerResponse.unsafeSetCookie(response, name, cookie.value.value, options)
 }
 
-/** Whether the request is a browser's page load: GET or HEAD, accepting `text/html`. */
-const isBrowser = (request: HttpServerRequest.HttpServerRequest): boolean => {
-  if (request.method !== "GET" && request.method !== "HEAD") return false
-  const accept = request.headers["accept"]
-  return accept !== undefined && accept.includes("text/html")
-}
+/** Whether the request is a browser's page load (the rule is @effect-auth/core's). */
+const isBrowser = (request: HttpServerRequest.HttpServerRequest): boolean =>
+  LoginForm.isPageLoad(request.method, request.headers["accept"])
 
 /** `Login.redirectBrowsers`: an anonymous browser's 401 or 403 from `self` becomes a `LoginRedirect` to `login`. */
 export const redirectBrowsers = <A, E, R>(

@@ -1,3 +1,4 @@
+import * as SessionLifetime from "@effect-auth/core/SessionLifetime"
 import * as SessionToken from "@effect-auth/core/SessionToken"
 import * as Clock from "effect/Clock"
 import * as Effect from "effect/Effect"
@@ -18,21 +19,14 @@ export const hashSecret: (secret: string) => string = SessionToken.hashSecret
 
 export const secretMatches: (secret: string, storedHash: string) => boolean = SessionToken.secretMatches
 
-// --- lifetimes ------------------------------------------------------------------------------------------------------
+// --- lifetimes (their rules are @effect-auth/core's) ----------------------------------------------------------------
 
-// a session in use is written at most once an hour, and at least four times per idle timeout so that a session
-// used steadily never idles out between two writes
-const maxTouchInterval = 60 * 60 * 1000
+export const touchInterval: (idleTimeout: number) => number = SessionLifetime.touchInterval
 
-export const touchInterval = (idleTimeout: number): number => Math.min(maxTouchInterval, Math.floor(idleTimeout / 4))
-
-export const isLive = (session: StoredSession, now: number): boolean =>
-  now < session.expiresAt && now < session.lastSeenAt + session.idleTimeout
+export const isLive: (session: StoredSession, now: number) => boolean = SessionLifetime.isLive
 
 export const touch = (session: StoredSession, now: number): Option.Option<StoredSession> =>
-  now - session.lastSeenAt >= touchInterval(session.idleTimeout)
-    ? Option.some({ ...session, lastSeenAt: now })
-    : Option.none()
+  SessionLifetime.isTouchDue(session, now) ? Option.some({ ...session, lastSeenAt: now }) : Option.none()
 
 // a new session from what `create` is given: its token (the cookie's value), the hash to store, and the record
 export const newSession = (
@@ -51,14 +45,7 @@ export const newSession = (
   }]
 }
 
-export const checkLifetimes = (idleTimeout: number, absoluteTimeout: number): void => {
-  for (const [name, value] of [["idleTimeout", idleTimeout], ["absoluteTimeout", absoluteTimeout]] as const) {
-    if (!Number.isSafeInteger(value) || value < 4) {
-      throw new RangeError(`SessionStore: \`${name}\` must be a whole number of milliseconds, 4 or more`)
-    }
-  }
-  if (idleTimeout > absoluteTimeout) throw new RangeError("SessionStore: `idleTimeout` exceeds `absoluteTimeout`")
-}
+export const checkLifetimes: (idleTimeout: number, absoluteTimeout: number) => void = SessionLifetime.checkLifetimes
 
 // --- the store in memory --------------------------------------------------------------------------------------------
 

@@ -4,6 +4,7 @@
  * the same context, entry for entry, before and after, however the app was run (timeout, race, fork and join).
  * Run as plain effects with a request from `HttpServerRequest.fromWeb`, and through a real server.
  */
+import * as Isolation from "@effect-auth/specs/Isolation"
 import type { HttpApp } from "@effect/platform"
 import { HttpRouter, HttpServerRequest, HttpServerResponse } from "@effect/platform"
 import { assert, describe, it } from "@effect/vitest"
@@ -25,7 +26,7 @@ import { request, serve } from "../utils/server.js"
 const byHeader = AuthenticationBackend.make(
   Effect.map(HttpServerRequest.HttpServerRequest, (request) =>
     Option.map(
-      Option.fromNullable(request.headers["x-user"]),
+      Option.fromNullable(request.headers[Isolation.userHeader]),
       (name) => [new AuthCredentials(["authenticated"]), new SimpleUser(name)] as const
     )),
   { challenge: "Bearer" }
@@ -255,17 +256,14 @@ describe("no context is written in place (through a real server)", () => {
       }
     }))
 
+  // the load and its check are the shared spec `@effect-auth/specs/Isolation`
   it.scoped("concurrent requests through an outer middleware each see their own user, and none after", () =>
     Effect.gen(function*() {
       const url = yield* serve(outerApp((app) => Effect.flatMap(Effect.fork(app), Fiber.join))).pipe(
         Effect.provide(BackendLive)
       )
-      const users = Array.from({ length: 30 }, (_, i) => (i % 4 === 0 ? undefined : `user-${i}`))
-      const bodies = yield* Effect.forEach(
-        users,
-        (user) => Effect.map(request(url, { headers: user === undefined ? {} : { "x-user": user } }), (r) => r.body),
-        { concurrency: "unbounded" }
-      )
-      assert.deepStrictEqual(bodies, users.map((user) => `${user ?? "anonymous"} None same`))
+      const expected = (user: string | undefined) => `${Isolation.bodyOf(user)} None same`
+      yield* Effect.promise(() => Isolation.underLoad(url, { expected }))
+      yield* Effect.promise(() => Isolation.property(url, { expected }))
     }))
 })

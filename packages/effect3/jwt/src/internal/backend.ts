@@ -1,3 +1,4 @@
+import * as JwtKeys from "@effect-auth/core/JwtKeys"
 import { isCanonical } from "@effect-auth/core/JwtVerify"
 import type * as HttpClient from "@effect/platform/HttpClient"
 import * as HttpServerRequest from "@effect/platform/HttpServerRequest"
@@ -12,7 +13,6 @@ import type { JwksOptions, Options } from "../Jwt.js"
 import * as config from "./config.js"
 import { invalidToken } from "./errors.js"
 import * as jwks from "./jwks.js"
-import * as keys from "./keys.js"
 import * as verify from "./verify.js"
 
 /** Reads an `Authorization` value (see `Jwt.parse`). @internal */
@@ -47,7 +47,7 @@ export const make = (checker: verify.Checker): AuthenticationBackend.Service =>
 /** The check of a key known at start-up, its options checked (a wrong one throws, at start-up). @internal */
 export const local = <A, I>(options: Options<A, I>): verify.Checker => {
   const settings = config.checkSettings(options as unknown as verify.VerifyOptions<A, I>)
-  return verify.make(settings, { _tag: "Key", checks: keys.local(settings.algorithms, config.localKey(options)) })
+  return verify.make(settings, { _tag: "Key", checks: JwtKeys.local(settings.algorithms, config.localKey(options)) })
 }
 
 /** The check with a JWKS URL's keys, its options checked at once; the effect sets up the key set cache. @internal */

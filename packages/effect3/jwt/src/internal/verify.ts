@@ -1,5 +1,6 @@
 import * as JwtCache from "@effect-auth/core/JwtCache"
 import * as JwtClaims from "@effect-auth/core/JwtClaims"
+import * as JwtKeys from "@effect-auth/core/JwtKeys"
 import * as JwtVerify from "@effect-auth/core/JwtVerify"
 import type { RejectedCredentials, ServiceUnavailable } from "effect-auth"
 import { AuthCredentials } from "effect-auth"
@@ -10,11 +11,18 @@ import * as Effect from "effect/Effect"
 import * as Option from "effect/Option"
 import * as Redacted from "effect/Redacted"
 import * as Schema from "effect/Schema"
-import type { JWSHeaderParameters } from "jose"
+import type { JWSHeaderParameters, KeyInput } from "jose"
 import { compactVerify, errors } from "jose"
 import { invalidToken, tokenExpired } from "./errors.js"
 import type * as jwks from "./jwks.js"
-import * as keys from "./keys.js"
+
+/**
+ * How a token's signature is checked with one key in one algorithm: by `node:crypto` (core's `JwtVerify`), never, or
+ * by jose (a JWK, or an algorithm `node:crypto` lacks here).
+ *
+ * @internal
+ */
+export type KeyCheck = JwtKeys.KeyCheck<KeyInput>
 
 /** @internal */
 export interface VerifyOptions<A, I> {
@@ -59,7 +67,7 @@ export interface Checker {
  * @internal
  */
 export type KeySource =
-  | { readonly _tag: "Key"; readonly checks: ReadonlyMap<string, keys.KeyCheck> }
+  | { readonly _tag: "Key"; readonly checks: ReadonlyMap<string, KeyCheck> }
   | { readonly _tag: "Lookup"; readonly keySet: jwks.KeySet }
 
 /**
@@ -135,18 +143,18 @@ export const make = <A, I>(
   const keyFor = (
     header: { readonly [parameter: string]: unknown },
     alg: string
-  ): Effect.Effect<readonly [keys.KeyCheck, number], RejectedCredentials | ServiceUnavailable> => {
+  ): Effect.Effect<readonly [KeyCheck, number], RejectedCredentials | ServiceUnavailable> => {
     if (source._tag === "Key") return Effect.succeed([source.checks.get(alg)!, 0])
     // the header is checked first: a token in an algorithm we do not take never reaches the key set (and never makes
     // it fetch again)
     if (header["kid"] !== undefined && typeof header["kid"] !== "string") return refuse("ERR_JWS_INVALID")
     return Effect.map(
       source.keySet.lookup(header as JWSHeaderParameters),
-      (found) => [keys.fromKeySet(alg, found.key), found.generation] as const
+      (found) => [JwtKeys.fromKeySet<KeyInput>(alg, found.key), found.generation] as const
     )
   }
 
-  const signed = (check: keys.KeyCheck, compact: JwtVerify.Compact, token: string, alg: string) => {
+  const signed = (check: KeyCheck, compact: JwtVerify.Compact, token: string, alg: string) => {
     switch (check._tag) {
       case "Sync":
         return check.verify(compact.signingInput, compact.signature)
@@ -154,7 +162,7 @@ export const make = <A, I>(
           : refuse("ERR_JWS_SIGNATURE_VERIFICATION_FAILED")
       case "Refused":
         return refuse(check.reason)
-      case "Jose":
+      case "Fallback":
         return Effect.catchAll(
           Effect.tryPromise({
             try: () => compactVerify(token, check.key, { algorithms: [alg] }),

@@ -1,3 +1,4 @@
+import { optionalSecurity, rewriteSecurity } from "@effect-auth/core/OpenApiSecurity"
 import type * as HttpApiEndpoint from "@effect/platform/HttpApiEndpoint"
 import * as OpenApi from "@effect/platform/OpenApi"
 import * as Context from "effect/Context"
@@ -22,36 +23,19 @@ export const securityTransform = (
   const note = `**Requires** \`${Policy.format(policy)}\`${
     expressible(policy) ? "" : " (clauses other than scopes are checked by the server and not listed in `security`)"
   }${mayBeAnonymous ? "; anonymous requests may pass" : ""}.`
+  const allowed = { alternatives: ways, anonymous: mayBeAnonymous }
   return (operation) => {
-    const security: unknown = operation["security"]
-    if (!Array.isArray(security) || security.length === 0) return operation
-    const out: Array<Record<string, Array<string>>> = []
-    const seen = new Set<string>()
-    const add = (entry: Record<string, Array<string>>) => {
-      const key = JSON.stringify(entry)
-      if (!seen.has(key)) {
-        seen.add(key)
-        out.push(entry)
-      }
-    }
-    if (mayBeAnonymous) add({})
-    // `any()` denies everyone: its schemes stay listed without scopes rather than as "no security" (`[]`)
-    for (const scopes of ways === undefined || ways.length === 0 ? [[]] : ways) {
-      // HttpApi writes `security` as one record of scheme names to scopes per entry
-      for (const entry of security as ReadonlyArray<Record<string, ReadonlyArray<string>>>) {
-        add(Object.fromEntries(Object.keys(entry).map((name) => [name, [...scopes]])))
-      }
-    }
+    const security = rewriteSecurity(operation["security"], allowed)
+    if (security === undefined) return operation
     const description = typeof operation["description"] === "string" ? `${operation["description"]}\n\n${note}` : note
-    return { ...operation, security: out, description }
+    return { ...operation, security, description }
   }
 }
 
 /** The operation of an endpoint that takes the user optionally: `{}` (anonymous) is listed first. @internal */
 export const optionalTransform = (operation: Record<string, any>): Record<string, any> => {
-  const security: unknown = operation["security"]
-  if (!Array.isArray(security) || security.length === 0) return operation
-  return { ...operation, security: [{}, ...security.filter((entry) => Object.keys(entry).length > 0)] }
+  const security = optionalSecurity(operation["security"])
+  return security === undefined ? operation : { ...operation, security }
 }
 
 /** `endpoint` with `transform` applied to its OpenAPI operation, after the transforms it already has. */

@@ -1,0 +1,57 @@
+/**
+ * Property tests of the parsers through a real server: whatever a client sends in the credentials, the answer is a
+ * deliberate status (never a 500) and a fixed body (never the secret sent). The generators and the oracle are the
+ * shared spec `@effect-auth/specs/Parsers`; this file builds the app and the backends on this line.
+ */
+import type { Backend } from "@effect-auth/specs/Parsers"
+import { accepted, fuzzers, routes, secret } from "@effect-auth/specs/Parsers"
+import { describe, it } from "@effect/vitest"
+import { Effect, Layer, Option } from "effect"
+import type { Redacted } from "effect"
+import type { AuthenticationBackend } from "effect-auth"
+import { AuthCredentials, AuthenticationMiddleware, SimpleUser } from "effect-auth"
+import * as ApiKey from "effect-auth/ApiKey"
+import * as Basic from "effect-auth/Basic"
+import * as Bearer from "effect-auth/Bearer"
+import * as Password from "effect-auth/Password"
+import { requires } from "effect-auth/Requires"
+import * as HttpRouter from "effect/http/HttpRouter"
+import * as HttpServerResponse from "effect/http/HttpServerResponse"
+import { serve } from "../utils/server.js"
+
+const handlerOf = (route: (typeof routes)[number]) => {
+  const body = Effect.succeed(HttpServerResponse.text(route.body))
+  return route.requires === undefined ? body : body.pipe(requires(route.requires))
+}
+
+// the routes behind the middleware, which runs before routing (a malformed credential on /nowhere is a 400 too)
+const app = HttpRouter.addAll(routes.map((route) => HttpRouter.route("GET", route.path, handlerOf(route)))).pipe(
+  Layer.provide(AuthenticationMiddleware.layer)
+)
+
+const verify = (value: Redacted.Redacted<string>) =>
+  Effect.succeed(
+    Password.equals(value, secret)
+      ? Option.some([new AuthCredentials(accepted.scopes), new SimpleUser(accepted.username)] as const)
+      : Option.none()
+  )
+
+const backendLayer = (backend: Backend): Layer.Layer<AuthenticationBackend> => {
+  switch (backend.module) {
+    case "Basic":
+      return Basic.layer({ verify: (_, password) => verify(password) })
+    case "Bearer":
+      return Bearer.layer({ realm: backend.realm, verify })
+    case "ApiKey":
+      return ApiKey.layer({ in: backend.in, name: backend.name, verify })
+  }
+}
+
+describe("parsers under random input, through a real server", () => {
+  for (const fuzzer of fuzzers) {
+    it.effect(fuzzer.name, () =>
+      Effect.flatMap(serve(app), (url) => Effect.promise(() => fuzzer.run(url))).pipe(
+        Effect.provide(backendLayer(fuzzer.backend))
+      ), 60_000)
+  }
+})
