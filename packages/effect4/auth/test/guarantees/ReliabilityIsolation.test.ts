@@ -3,8 +3,11 @@
  * interleaved over 50 keep-alive connections, to handlers that read the user on forked fibers, on concurrent
  * `forEach` fibers, on both sides of a race and after an event-loop turn. Every response names its own user and
  * scopes: nothing of one request reaches another, on the same connection or elsewhere.
+ * The load and its checks are the shared spec `@effect-auth/specs/ReliabilityIsolation` (plain Node); this file
+ * builds the handlers (how each reads the user is this line's Effect API) and the backends.
  */
-import { assert, describe, it } from "@effect/vitest"
+import * as Load from "@effect-auth/specs/ReliabilityIsolation"
+import { describe, it } from "@effect/vitest"
 import type { Scope } from "effect"
 import { Effect, Fiber, Layer, Option, Redacted } from "effect"
 import {
@@ -23,16 +26,11 @@ import {
 import { SessionStore } from "effect-auth/SessionStore"
 import * as HttpRouter from "effect/http/HttpRouter"
 import * as HttpServerResponse from "effect/http/HttpServerResponse"
-import type { KeptReply } from "../utils/reliability.js"
-import { get, interleaved, keepAliveAgent, userNames } from "../utils/reliability.js"
 import { serve } from "../utils/server.js"
 
-const requests = 2_000
-const users = userNames(200)
-// one request in ten carries no credentials: an anonymous request must not inherit a user from its connection
-const anonymousEvery = 10
+const { presenters, requests, users } = Load
 
-const credentialsOf = (name: string) => new AuthCredentials(["authenticated", `as:${name}`])
+const credentialsOf = (name: string) => new AuthCredentials(Load.scopesOf(name))
 const accept = (name: string) => Option.some([credentialsOf(name), new SimpleUser(name)] as const)
 
 // what a handler saw: `<displayName>/<scopes>`, read where the handler says
@@ -78,23 +76,14 @@ const [first, ...rest] = routes.map(([name, handler]) =>
 // the function form, around the router's app
 const app = Effect.map(HttpRouter.toHttpEffect(Layer.mergeAll(first!, ...rest)), AuthenticationMiddleware)
 
-/** How a backend's request presents a user: headers, and a query string for query keys. */
-interface Presented {
-  readonly headers: Record<string, string>
-  readonly query?: string | undefined
-}
-
 interface Case {
   readonly name: string
   readonly setup: Effect.Effect<
-    { readonly layer: Layer.Layer<AuthenticationBackend>; readonly present: (user: string) => Presented },
+    { readonly layer: Layer.Layer<AuthenticationBackend>; readonly present: (user: string) => Load.Presented },
     never,
     Scope.Scope
   >
 }
-
-const basicHeader = (user: string, password: string) =>
-  `Basic ${Buffer.from(`${user}:${password}`, "utf8").toString("base64")}`
 
 // a cheap lookup per user, compared in constant time as an app would
 const byKey = (prefix: string) => (key: Redacted.Redacted<string>) => {
@@ -116,35 +105,35 @@ const cases: ReadonlyArray<Case> = [
         verify: (username, password) =>
           Effect.succeed(Password.equals(password, `pw-${username}`) ? accept(username) : Option.none())
       }),
-      present: (user) => ({ headers: { authorization: basicHeader(user, `pw-${user}`) } })
+      present: presenters.basic
     })
   },
   {
     name: "Bearer",
     setup: Effect.succeed({
       layer: Bearer.layer({ verify: byKey("tok-") }),
-      present: (user) => ({ headers: { authorization: `Bearer tok-${user}` } })
+      present: presenters.bearer
     })
   },
   {
     name: "ApiKey in a header",
     setup: Effect.succeed({
       layer: ApiKey.layer({ in: "header", name: "x-api-key", verify: byKey("key-") }),
-      present: (user) => ({ headers: { "x-api-key": `key-${user}` } })
+      present: presenters.apiKeyHeader
     })
   },
   {
     name: "ApiKey in the query",
     setup: Effect.succeed({
       layer: ApiKey.layer({ in: "query", name: "api_key", verify: byKey("key-") }),
-      present: (user) => ({ headers: {}, query: `?page=1&api_key=key-${user}` })
+      present: presenters.apiKeyQuery
     })
   },
   {
     name: "ApiKey in a cookie",
     setup: Effect.succeed({
       layer: ApiKey.layer({ in: "cookie", name: "key", verify: byKey("key-") }),
-      present: (user) => ({ headers: { cookie: `theme=dark; key=key-${user}; lang=en` } })
+      present: presenters.apiKeyCookie
     })
   },
   {
@@ -164,31 +153,11 @@ const cases: ReadonlyArray<Case> = [
       const session = yield* Session.make().pipe(Effect.provideService(SessionStore, store))
       return {
         layer: AuthenticationBackend.layer(session.backend),
-        present: (user: string) => ({ headers: { cookie: `session=${tokens.get(user)!}` } })
+        present: presenters.session(tokens)
       }
     })
   }
 ]
-
-/** Fires the requests at once (the agent queues them on its connections) and answers each with whom it was for. */
-const load = (url: string, present: (user: string) => Presented) =>
-  Effect.gen(function*() {
-    const agent = yield* keepAliveAgent(50)
-    const order = interleaved(users, requests)
-    return yield* Effect.forEach(
-      order,
-      (name, i): Effect.Effect<readonly [string | undefined, string, KeptReply]> => {
-        const user = i % anonymousEvery === anonymousEvery - 1 ? undefined : name
-        const route = routes[i % routes.length]![0]
-        const presented: Presented = user === undefined ? { headers: {} } : present(user)
-        return Effect.map(
-          get(agent, `${url}/${route}${presented.query ?? ""}`, presented.headers),
-          (reply) => [user, route, reply] as const
-        )
-      },
-      { concurrency: "unbounded" }
-    )
-  })
 
 describe("isolation under load: every response names its own user", () => {
   for (const { name, setup } of cases) {
@@ -198,21 +167,7 @@ describe("isolation under load: every response names its own user", () => {
         Effect.gen(function*() {
           const { layer, present } = yield* setup
           const url = yield* Effect.flatMap(app, (handler) => serve(handler)).pipe(Effect.provide(layer))
-          const replies = yield* load(url, present)
-          const wrong: Array<string> = []
-          const sockets = new Set<number>()
-          for (const [user, route, reply] of replies) {
-            sockets.add(reply.socket)
-            const expected = user === undefined ? "/" : `${user}/authenticated,as:${user}`
-            const seen = reply.status === 200 ? (JSON.parse(reply.body) as ReadonlyArray<string>) : []
-            if (seen.length === 0 || seen.some((s) => s !== expected)) {
-              wrong.push(`${route} for ${user ?? "anonymous"}: ${reply.status} ${reply.body}`)
-            }
-          }
-          assert.strictEqual(replies.length, requests)
-          assert.deepStrictEqual(wrong, [])
-          // the connections were kept: 50 of them carried the 2,000 requests
-          assert.isAtMost(sockets.size, 50)
+          yield* Effect.promise(() => Load.underLoad(url, routes.map(([route]) => route), present))
         }),
       // 2,000 requests: a few seconds on a quiet machine, several times that with both cores busy
       120_000
